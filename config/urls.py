@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from workspaces import views as workspace_views
+
+admin.site.site_header = "Parley admin"
+admin.site.site_title = "Parley admin"
+
+urlpatterns = [
+    path("", workspace_views.home, name="home"),
+    path("login/", workspace_views.ParleyLoginView.as_view(), name="login"),
+    path("logout/", workspace_views.logout_view, name="logout"),
+    path("account/language/", workspace_views.set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("hooks/", include("inbox.hook_urls")),
+    path("w/<slug:slug>/", include("workspaces.urls")),
+    path("w/<slug:slug>/", include("inbox.urls")),
+    path("w/<slug:slug>/contacts/", include("contacts.urls")),
+]

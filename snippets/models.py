@@ -1,0 +1,1 @@
+"""Models for this feature arrive with its issue."""
