@@ -17,8 +17,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.auth import SessionAuthStack  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # Static files are served by the app itself (small deployments need no extra web server).
 http_application = ASGIStaticFilesHandler(get_asgi_application())

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from inbox.hook_urls import file_urlpatterns
 from workspaces import views as workspace_views
 
 admin.site.site_header = "Parley admin"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("account/language/", workspace_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("hooks/", include("inbox.hook_urls")),
+    *file_urlpatterns,
     path("w/<slug:slug>/", include("workspaces.urls")),
     path("w/<slug:slug>/", include("inbox.urls")),
     path("w/<slug:slug>/contacts/", include("contacts.urls")),

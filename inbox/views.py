@@ -1,13 +1,205 @@
-from django.shortcuts import render
+"""Inbox pages: thin views that parse, call one selector or service, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from workspaces.access import workspace_member_required
+from workspaces.selectors import members_of
+
+from . import selectors
+from .errors import InboxError
+from .forms import AssignForm, CloseForm, ReplyForm
+from .models import Conversation
+from .services.assignment import conversation_assign
+from .services.closing import conversation_close
+from .services.delivery import retry_failed
+from .services.replying import add_note, mark_read, send_reply
+
+
+def _tab(request: HttpRequest) -> str:
+    tab = request.GET.get("tab", "all")
+    return tab if tab in selectors.TABS else "all"
+
+
+def _queue_context(request: HttpRequest, tab: str) -> dict:
+    return {
+        "tab": tab,
+        "queue": selectors.queue(workspace=request.workspace, member=request.membership, tab=tab,
+                                 cursor=request.GET.get("after")),
+        "counts": selectors.queue_counts(workspace=request.workspace, member=request.membership),
+    }
 
 
 @workspace_member_required
-def queue(request, slug):
-    return render(request, "inbox/queue.html", {"nav": "messages"})
+@require_GET
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Messages module: the queue, with no conversation open."""
+    context = {"nav": "messages", "conversation": None, **_queue_context(request, _tab(request))}
+    return render(request, "inbox/inbox.html", context)
+
+
+@workspace_member_required
+@require_GET
+def queue_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    """The queue panel alone (loaded next to a conversation, on resync and for "Load more")."""
+    tab = _tab(request)
+    context = _queue_context(request, tab)
+    context["current_id"] = request.GET.get("current", "")
+    template = "inbox/_queue_rows.html" if request.GET.get("after") else "inbox/_queue.html"
+    return render(request, template, context)
+
+
+def _conversation_context(request: HttpRequest, conversation: Conversation, **extra) -> dict:
+    workspace = request.workspace
+    context = {
+        "nav": "messages",
+        "tab": _tab(request),
+        "conversation": conversation,
+        "history": selectors.conversation_messages(workspace=workspace, conversation=conversation),
+        "reply_form": ReplyForm(),
+    }
+    if conversation.is_open:
+        context["members"] = members_of(workspace=workspace)
+        context["close_form"] = CloseForm(workspace=workspace)
+        context["categories"] = selectors.closing_categories(workspace=workspace)
+    context.update(extra)
+    return context
+
+
+@workspace_member_required
+@require_GET
+def conversation(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    """One conversation: history, composer, assign and close controls (read-only once closed)."""
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    if conv.is_open and conv.unread_count:
+        mark_read(workspace=request.workspace, conversation_id=conv.pk)
+        conv.unread_count = 0
+    return render(request, "inbox/inbox.html", _conversation_context(request, conv))
+
+
+@workspace_member_required
+@require_GET
+def history(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    """Messages newer than ?after= (the page resyncs with this after a dropped connection)."""
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    rows = selectors.conversation_messages(workspace=request.workspace, conversation=conv, after_id=after)
+    return render(request, "inbox/_messages.html", {"history": rows, "slug": slug})
+
+
+@workspace_member_required
+@require_POST
+def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    """Send a reply (or save an internal note). htmx/fetch get the message partial, forms a redirect."""
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    form = ReplyForm(request.POST)
+    error = None
+    message = None
+    if not form.is_valid():
+        error = " ".join(e for errs in form.errors.values() for e in errs)
+    else:
+        try:
+            service = add_note if form.cleaned_data["note"] else send_reply
+            message = service(workspace=request.workspace, conversation_id=conv.pk, member=request.membership,
+                              body=form.cleaned_data["body"])
+        except InboxError as exc:
+            error = str(exc)
+    if request.htmx or request.headers.get("X-Requested-With") == "fetch":
+        if error:
+            return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+        message = selectors.message_for(workspace=request.workspace, message_id=message.pk)
+        return render(request, "inbox/_message.html", {"message": message, "slug": slug})
+    if error:
+        flash.error(request, error)
+    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+
+
+@workspace_member_required
+@require_POST
+def assign(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    form = AssignForm(request.POST, workspace=request.workspace)
+    error = None
+    if not form.is_valid():
+        error = _("Choose a member of this workspace.")
+    else:
+        try:
+            conv = conversation_assign(workspace=request.workspace, conversation_id=conv.pk,
+                                       assignee=form.cleaned_data["assignee"], actor=request.membership)
+        except InboxError as exc:
+            error = str(exc)
+    if request.htmx or request.headers.get("X-Requested-With") == "fetch":
+        if error:
+            return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+        name = conv.assignee.display_name if conv.assignee else ""
+        return HttpResponse(name, content_type="text/plain; charset=utf-8")
+    if error:
+        flash.error(request, error)
+    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+
+
+@workspace_member_required
+def close(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    """GET shows the closing-note form on its own page; POST closes with the note."""
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    if request.method == "GET":
+        if not conv.is_open:
+            return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+        return render(request, "inbox/inbox.html", _conversation_context(request, conv, close_open=True))
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    form = CloseForm(request.POST, workspace=request.workspace)
+    if form.is_valid():
+        try:
+            conversation_close(workspace=request.workspace, conversation_id=conv.pk,
+                               category=form.cleaned_data["category"], summary=form.cleaned_data["summary"],
+                               actor=request.membership)
+        except InboxError as exc:
+            form.add_error(None, str(exc))
+        else:
+            flash.success(request, _("Conversation with %(name)s closed.") % {"name": conv.contact.display_name})
+            return redirect(reverse("inbox:queue", args=[slug]) + f"?tab={_tab(request)}")
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    context = _conversation_context(request, conv, close_open=True)
+    if conv.is_open:
+        context["close_form"] = form
+    else:
+        flash.error(request, " ".join(str(e) for e in form.non_field_errors()))
+    return render(request, "inbox/inbox.html", context, status=422)
+
+
+@workspace_member_required
+@require_POST
+def retry(request: HttpRequest, slug: str, conversation_id: int, message_id: int) -> HttpResponse:
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    message = selectors.message_for(workspace=request.workspace, message_id=message_id)
+    if message.conversation_id != conv.pk:
+        raise Http404
+    try:
+        retry_failed(workspace=request.workspace, message_id=message.pk)
+    except InboxError as exc:
+        if request.headers.get("X-Requested-With") == "fetch":
+            return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
+        flash.error(request, str(exc))
+    if request.headers.get("X-Requested-With") == "fetch":
+        message = selectors.message_for(workspace=request.workspace, message_id=message.pk)
+        return render(request, "inbox/_message.html", {"message": message, "slug": slug})
+    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
 
 
 @workspace_member_required(review=True)
-def review(request, slug):
-    return render(request, "inbox/queue.html", {"nav": "review"})
+@require_GET
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Supervisors review closed conversations and their closing notes."""
+    page = selectors.closed_conversations(workspace=request.workspace, cursor=request.GET.get("after"))
+    return render(request, "inbox/review.html", {"nav": "review", "page": page})
+

@@ -8,7 +8,10 @@ import redis
 db_url, redis_url = sys.argv[1], sys.argv[2]
 ok = True
 try:
-    psycopg.connect(db_url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+    # The test runner creates its own database: reaching the server (the maintenance db) is enough.
+    info = psycopg.conninfo.conninfo_to_dict(db_url.replace("postgres://", "postgresql://", 1))
+    info["dbname"] = "postgres"
+    psycopg.connect(**info, connect_timeout=3).close()
 except Exception as exc:
     print(f"parley: PostgreSQL unreachable at {db_url}: {' '.join(str(exc).split())[:160]}", file=sys.stderr)
     ok = False

@@ -1,0 +1,37 @@
+"""Payloads for live pushes: rendered once per event from the same partials the pages use."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from workspaces.models import Workspace
+
+from . import selectors
+from .models import Conversation
+
+
+def message_payload(workspace_id: int, message_id: int) -> dict:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    message = selectors.message_for(workspace=workspace, message_id=message_id)
+    html = render_to_string("inbox/_message.html", {"message": message, "slug": workspace.slug})
+    return {"conversation_id": message.conversation_id, "message_id": message.pk, "status": message.status,
+            "html": html}
+
+
+def conversation_payload(workspace_id: int, conversation_id: int) -> dict:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    conversation = (
+        Conversation.objects.for_workspace(workspace)
+        .select_related("contact", "channel", "assignee__user").get(pk=conversation_id)
+    )
+    html = render_to_string("inbox/_queue_row.html", {"c": conversation, "slug": workspace.slug})
+    return {
+        "conversation_id": conversation.pk,
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "assignee_name": conversation.assignee.display_name if conversation.assignee else "",
+        "unread": conversation.unread_count,
+        "activity": conversation.last_activity_at.isoformat(),
+        "row_html": html,
+        "counts": selectors.open_counts_by_assignee(workspace=workspace),
+    }

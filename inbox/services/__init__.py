@@ -1,0 +1,1 @@
+"""Inbox writes. Each module is one topic; every function takes the workspace, keyword-only."""

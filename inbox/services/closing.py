@@ -1,0 +1,48 @@
+"""Closing a conversation with its closing note."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox import live
+from inbox.closing_limits import SUMMARY_MAX_CHARS
+from inbox.errors import InboxError
+from inbox.models import ClosingCategory, ClosingNote, Conversation
+from inbox.text import clean_text
+from realtime import events
+from workspaces.models import Membership, Workspace
+
+
+@transaction.atomic
+def conversation_close(*, workspace: Workspace, conversation_id: int, category: ClosingCategory | None,
+                       summary: str, actor: Membership) -> ClosingNote:
+    """Close an open conversation with a closing note (category + summary, both required).
+
+    The conversation is unassigned and leaves every queue; the contact's next message opens a new one.
+    Closing an already closed conversation is an error, never a second note.
+    """
+    conversation = (
+        Conversation.objects.for_workspace(workspace).select_for_update().filter(pk=conversation_id).first()
+    )
+    if conversation is None:
+        raise Conversation.DoesNotExist
+    if not conversation.is_open:
+        raise InboxError(_("This conversation is already closed."))
+    if category is None or category.workspace_id != workspace.pk:
+        raise InboxError(_("Choose a category for the closing note."))
+    text = clean_text(summary, limit=SUMMARY_MAX_CHARS, field=_("summary"))
+    if not text:
+        raise InboxError(_("Write a summary for the closing note."))
+    note = ClosingNote.objects.create(
+        workspace=workspace, conversation=conversation, category=category, summary=text, author=actor
+    )
+    conversation.status = Conversation.Status.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.assignee = None
+    conversation.unread_count = 0
+    conversation.save(update_fields=["status", "closed_at", "assignee", "unread_count", "updated_at"])
+    ws_id, conv_id = workspace.pk, conversation.pk
+    events.publish_on_commit(ws_id, events.CONVERSATION_CLOSED, lambda: live.conversation_payload(ws_id, conv_id))
+    return note

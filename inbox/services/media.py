@@ -1,0 +1,55 @@
+"""Fetching inbound media soon after arrival (provider links expire)."""
+
+from __future__ import annotations
+
+import mimetypes
+
+import requests
+from django.core.files.base import ContentFile
+
+from inbox.connectors.base import SendError, TransientSendError
+from inbox.connectors.http import TIMEOUT, check_public_url
+from inbox.models import Attachment
+from workspaces.models import Workspace
+
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
+
+
+def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
+    """Download every not-yet-stored attachment of the message. Returns True to ask for a retry."""
+    retry = False
+    for attachment in Attachment.objects.for_workspace(workspace).filter(message_id=message_id, file=""):
+        if not attachment.source_url:
+            continue
+        try:
+            data, content_type = _fetch(attachment.source_url)
+        except TransientSendError:
+            retry = True
+            continue
+        except SendError:
+            continue  # refused for good (private address, too big, 4xx): the link stays as it came
+        attachment.content_type = attachment.content_type or content_type or (
+            mimetypes.guess_type(attachment.name)[0] or "application/octet-stream")
+        attachment.size = len(data)
+        attachment.file.save(attachment.name, ContentFile(data), save=False)
+        attachment.save(update_fields=["file", "content_type", "size"])
+    return retry
+
+
+def _fetch(url: str) -> tuple[bytes, str]:
+    check_public_url(url)
+    try:
+        with requests.get(url, timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise TransientSendError(f"Media server answered {response.status_code}.")
+            if response.status_code != 200:
+                raise SendError(f"Media server answered {response.status_code}.")
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > MAX_DOWNLOAD_BYTES:
+                    raise SendError("The file is larger than the download limit.")
+                chunks.append(chunk)
+            return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()
+    except requests.RequestException as exc:
+        raise TransientSendError(f"Network error downloading media: {type(exc).__name__}.") from exc

@@ -1,0 +1,137 @@
+"""Inbound messages: identity → contact → open conversation → message, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from contacts.models import Contact, ContactIdentity
+from inbox import live
+from inbox.connectors.base import InboundMessage, StatusReceipt
+from inbox.models import Attachment, Channel, Conversation, Message
+from inbox.text import MESSAGE_MAX_CHARS, clean_line, clean_text, preview
+from realtime import events
+from workspaces.models import Workspace
+
+_STATUS_ORDER = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message | None
+    conversation: Conversation | None
+    opened: bool = False
+    duplicate: bool = False
+
+
+def receive_message(*, workspace: Workspace, channel: Channel, inbound: InboundMessage) -> Received:
+    """Store one inbound message exactly once and publish it after commit.
+
+    A contact with no open conversation gets a new, unassigned one. The same external message
+    id twice (even concurrently) is stored once: the loser of a race retries and sees a duplicate.
+    """
+    for attempt in range(3):
+        try:
+            return _receive(workspace=workspace, channel=channel, inbound=inbound)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage) -> Received:
+    external_id = clean_line(inbound.external_message_id, limit=255) or None
+    if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
+        return Received(message=None, conversation=None, duplicate=True)
+    now = timezone.now()
+    contact_key = clean_line(inbound.external_contact_id, limit=255)
+    identity = (
+        ContactIdentity.objects.for_workspace(workspace).select_related("contact")
+        .filter(channel=channel, external_id=contact_key).first()
+    )
+    if identity is None:
+        contact = Contact.objects.create(
+            workspace=workspace, name=clean_line(inbound.contact_name, limit=200),
+            phone=clean_line(inbound.phone, limit=40), email=clean_line(inbound.email, limit=254),
+        )
+        ContactIdentity.objects.create(workspace=workspace, contact=contact, channel=channel, external_id=contact_key)
+    else:
+        contact = identity.contact
+        _fill_blanks(contact, inbound)
+    text = clean_text(inbound.text)[:MESSAGE_MAX_CHARS]
+    conversation = (
+        Conversation.objects.for_workspace(workspace).open().select_for_update()
+        .filter(contact=contact).first()
+    )
+    opened = conversation is None
+    if opened:
+        conversation = Conversation.objects.create(
+            workspace=workspace, contact=contact, channel=channel, opened_at=now, last_activity_at=now,
+        )
+    message = Message.objects.create(
+        workspace=workspace, conversation=conversation, channel=channel, direction=Message.Direction.IN,
+        kind=inbound.kind if inbound.kind in Message.Kind.values else Message.Kind.TEXT,
+        sender_type=Message.Sender.CONTACT, body=text, status=Message.Status.RECEIVED,
+        external_id=external_id, created_at=now,
+    )
+    if inbound.attachments:
+        Attachment.objects.bulk_create([
+            Attachment(workspace=workspace, message=message, name=clean_line(a.name, limit=255) or "file",
+                       content_type=clean_line(a.content_type, limit=120), source_url=a.url)
+            for a in inbound.attachments
+        ])
+    shown = text or (inbound.attachments[0].name if inbound.attachments else "")
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_activity_at=now, unread_count=F("unread_count") + 1, last_message_preview=preview(shown), channel=channel,
+    )
+    ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
+    if opened:
+        events.publish_on_commit(ws_id, events.CONVERSATION_OPENED, lambda: live.conversation_payload(ws_id, conv_id))
+    else:
+        events.publish_on_commit(ws_id, events.CONVERSATION_UPDATED, lambda: live.conversation_payload(ws_id, conv_id))
+    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
+    if inbound.attachments:
+        from inbox import tasks
+
+        transaction.on_commit(lambda: tasks.download_attachments.delay(ws_id, msg_id))
+    return Received(message=message, conversation=conversation, opened=opened)
+
+
+def _fill_blanks(contact: Contact, inbound: InboundMessage) -> None:
+    """A known contact keeps its data; blanks are filled from what the channel now tells us."""
+    changed = []
+    for field, value, limit in (("name", inbound.contact_name, 200), ("phone", inbound.phone, 40),
+                                ("email", inbound.email, 254)):
+        value = clean_line(value, limit=limit)
+        if value and not getattr(contact, field):
+            setattr(contact, field, value)
+            changed.append(field)
+    if changed:
+        contact.save(update_fields=[*changed, "updated_at"])
+
+
+@transaction.atomic
+def receive_status(*, workspace: Workspace, channel: Channel, receipt: StatusReceipt) -> Message | None:
+    """Apply a provider receipt to our outbound message. Status only moves forward; failed is final."""
+    message = (
+        Message.objects.for_workspace(workspace).select_for_update()
+        .filter(channel=channel, external_id=receipt.external_message_id, direction=Message.Direction.OUT).first()
+    )
+    if message is None or message.status == Message.Status.FAILED:
+        return message
+    if receipt.status == Message.Status.FAILED:
+        message.status = Message.Status.FAILED
+        message.failure_reason = clean_line(receipt.reason, limit=500)
+    elif _STATUS_ORDER.get(receipt.status, -1) > _STATUS_ORDER.get(message.status, -1):
+        message.status = receipt.status
+    else:
+        return message
+    message.status_changed_at = timezone.now()
+    message.save(update_fields=["status", "failure_reason", "status_changed_at"])
+    ws_id, msg_id = workspace.pk, message.pk
+    events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda: live.message_payload(ws_id, msg_id))
+    return message

@@ -1,0 +1,97 @@
+"""Agents' replies and internal notes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox import live
+from inbox.errors import InboxError
+from inbox.models import Conversation, Message
+from inbox.text import MESSAGE_MAX_CHARS, clean_text, preview
+from realtime import events
+from workspaces.models import Membership, Workspace
+
+
+def _locked_open_conversation(workspace: Workspace, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.for_workspace(workspace).select_for_update().filter(pk=conversation_id).first()
+    )
+    if conversation is None:
+        raise Conversation.DoesNotExist
+    if not conversation.is_open:
+        raise InboxError(_("This conversation is closed."))
+    return conversation
+
+
+@transaction.atomic
+def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership, body: str,
+               kind: str = Message.Kind.TEXT) -> Message:
+    """Store an agent's reply as queued and deliver it in a task.
+
+    An unassigned conversation is assigned to the replying member. The conversation row is locked,
+    so two agents replying at once produce exactly one assignee.
+    """
+    if member.workspace_id != workspace.pk:
+        raise InboxError(_("That person is not a member of this workspace."))
+    text = clean_text(body, limit=MESSAGE_MAX_CHARS, field=_("message"))
+    if not text and kind == Message.Kind.TEXT:
+        raise InboxError(_("Write a message before sending."))
+    conversation = _locked_open_conversation(workspace, conversation_id)
+    now = timezone.now()
+    message = Message.objects.create(
+        workspace=workspace, conversation=conversation, channel_id=conversation.channel_id,
+        direction=Message.Direction.OUT, kind=kind, sender_type=Message.Sender.MEMBER, sender=member,
+        body=text, status=Message.Status.QUEUED, created_at=now,
+    )
+    assigned = conversation.assignee_id is None
+    if assigned:
+        conversation.assignee = member
+    conversation.last_activity_at = now
+    conversation.last_message_preview = preview(text)
+    conversation.unread_count = 0
+    conversation.save(update_fields=["assignee", "last_activity_at", "last_message_preview", "unread_count",
+                                     "updated_at"])
+    ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
+    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
+    events.publish_on_commit(
+        ws_id, events.CONVERSATION_ASSIGNED if assigned else events.CONVERSATION_UPDATED,
+        lambda: live.conversation_payload(ws_id, conv_id),
+    )
+    from inbox import tasks
+
+    transaction.on_commit(lambda: tasks.deliver_message.delay(ws_id, msg_id))
+    return message
+
+
+@transaction.atomic
+def add_note(*, workspace: Workspace, conversation_id: int, member: Membership, body: str) -> Message:
+    """An internal note on the conversation: visible to members only, never sent to the contact."""
+    text = clean_text(body, limit=MESSAGE_MAX_CHARS, field=_("note"))
+    if not text:
+        raise InboxError(_("Write a note before saving it."))
+    conversation = Conversation.objects.for_workspace(workspace).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise Conversation.DoesNotExist
+    message = Message.objects.create(
+        workspace=workspace, conversation=conversation, channel_id=conversation.channel_id,
+        direction=Message.Direction.OUT, kind=Message.Kind.NOTE, sender_type=Message.Sender.MEMBER,
+        sender=member, body=text, status=Message.Status.SENT, created_at=timezone.now(),
+    )
+    ws_id, msg_id = workspace.pk, message.pk
+    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
+    return message
+
+
+@transaction.atomic
+def mark_read(*, workspace: Workspace, conversation_id: int) -> None:
+    """An agent opened the conversation: its unread marker clears for everyone."""
+    updated = (
+        Conversation.objects.for_workspace(workspace).filter(pk=conversation_id, unread_count__gt=0)
+        .update(unread_count=0)
+    )
+    if updated:
+        ws_id = workspace.pk
+        events.publish_on_commit(ws_id, events.CONVERSATION_UPDATED,
+                                 lambda: live.conversation_payload(ws_id, conversation_id))

@@ -1,0 +1,243 @@
+// The Messages module: live queue and history over the agents' websocket, composer, assign, close.
+(function () {
+  "use strict";
+  var root = document.getElementById("inbox");
+  if (!root) return;
+  var memberId = root.dataset.memberId;
+  var tab = root.dataset.tab || "all";
+  var conversationId = root.dataset.conversationId || "";
+  var csrf = document.body.dataset.csrfToken;
+
+  function $(id) { return document.getElementById(id); }
+  function announce(text) {
+    var el = $("live-announcer");
+    if (!el) return;
+    el.textContent = "";
+    window.setTimeout(function () { el.textContent = text; }, 50);
+  }
+  function fragment(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html.trim();
+    return t.content.firstElementChild;
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "X-Requested-With": "fetch" }
+    });
+  }
+
+  // ---- history -------------------------------------------------------------------------------
+  function history() { return $("history"); }
+  function scrollToEnd() { var h = history(); if (h) h.scrollTop = h.scrollHeight; }
+  function upsertMessage(html) {
+    var h = history();
+    if (!h) return;
+    var el = fragment(html);
+    if (!el) return;
+    var existing = document.getElementById(el.id);
+    if (existing) { existing.replaceWith(el); return; }
+    h.appendChild(el);
+    scrollToEnd();
+  }
+  function lastMessageId() {
+    var items = document.querySelectorAll("#history [data-message-id]");
+    return items.length ? items[items.length - 1].dataset.messageId : "0";
+  }
+
+  // ---- queue ---------------------------------------------------------------------------------
+  function belongs(p) {
+    if (p.status !== "open") return false;
+    if (tab === "mine") return String(p.assignee_id || "") === String(memberId);
+    if (tab === "unassigned") return !p.assignee_id;
+    return true;
+  }
+  function setCount(name, n) {
+    var el = document.querySelector('[data-count="' + name + '"]');
+    if (!el) return;
+    var label = n >= 1000 ? "999+" : String(n);
+    el.innerHTML = '<span class="visually-hidden">(</span>' + label + '<span class="visually-hidden">)</span>';
+  }
+  function updateCounts(c) {
+    if (!c) return;
+    setCount("all", c.all);
+    setCount("unassigned", c.unassigned);
+    setCount("mine", (c.by_assignee && c.by_assignee[String(memberId)]) || 0);
+  }
+  function updateEmpty() {
+    var list = $("queue-list"), empty = $("queue-empty");
+    if (list && empty) empty.hidden = list.querySelector(".queue-row") !== null;
+  }
+  function upsertRow(p) {
+    var list = $("queue-list");
+    var old = document.getElementById("conv-row-" + p.conversation_id);
+    if (!list) return;
+    if (!belongs(p)) { if (old) old.remove(); updateEmpty(); return; }
+    var row = fragment(p.row_html);
+    if (String(p.conversation_id) === String(conversationId)) {
+      var link = row.querySelector("a");
+      if (link) link.setAttribute("aria-current", "page");
+    }
+    if (old) old.remove();
+    var rows = list.querySelectorAll(".queue-row");
+    var placed = false;
+    for (var i = 0; i < rows.length; i++) {
+      if ((rows[i].dataset.activity || "") <= p.activity) { list.insertBefore(row, rows[i]); placed = true; break; }
+    }
+    if (!placed) {
+      var more = $("queue-more");
+      if (more) { return updateEmpty(); }  // older than everything shown: "Load more" will bring it
+      list.appendChild(row);
+    }
+    updateEmpty();
+  }
+  function onConversation(name, p) {
+    upsertRow(p);
+    updateCounts(p.counts);
+    if (String(p.conversation_id) !== String(conversationId)) return;
+    var assignee = $("assignee-name");
+    if (assignee) assignee.textContent = p.assignee_name || assignee.dataset.unassigned || "Unassigned";
+    var select = $("assign-select");
+    if (select && document.activeElement !== select) select.value = p.assignee_id ? String(p.assignee_id) : "";
+    if (name === "conversation.closed" && !root.dataset.closing) window.location.reload();
+  }
+
+  // ---- websocket with resync -----------------------------------------------------------------
+  var socket = null, attempts = 0, connectedOnce = false;
+  function setStatus(state, text) {
+    var el = $("live-status");
+    if (!el) return;
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+  function resync() {
+    var panel = $("queue-panel");
+    var url = root.dataset.queueUrl + "?tab=" + encodeURIComponent(tab) + "&current=" + encodeURIComponent(conversationId);
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html && panel) { panel.innerHTML = html; setStatus("live", panel.dataset.liveText || "Live"); } });
+    if (root.dataset.historyUrl) {
+      fetch(root.dataset.historyUrl + "?after=" + lastMessageId(), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          var t = document.createElement("template");
+          t.innerHTML = html;
+          Array.prototype.forEach.call(t.content.querySelectorAll("article.msg"), function (el) { upsertMessage(el.outerHTML); });
+        });
+    }
+  }
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + root.dataset.wsPath);
+    socket.onopen = function () {
+      attempts = 0;
+      setStatus("live", root.dataset.liveText || "Live");
+      if (connectedOnce) resync();  // events sent while we were away are fetched again
+      connectedOnce = true;
+    };
+    socket.onmessage = function (e) {
+      var msg;
+      try { msg = JSON.parse(e.data); } catch (err) { return; }
+      var p = msg.payload || {};
+      if (msg.event === "message.created" || msg.event === "message.updated") {
+        if (String(p.conversation_id) === String(conversationId)) upsertMessage(p.html);
+      } else if (msg.event && msg.event.indexOf("conversation.") === 0) {
+        onConversation(msg.event, p);
+      }
+    };
+    socket.onclose = function () {
+      setStatus("offline", root.dataset.offlineText || "Reconnecting…");
+      attempts += 1;
+      window.setTimeout(connect, Math.min(10000, 500 * Math.pow(2, attempts)) + Math.random() * 300);
+    };
+  }
+  connect();
+  document.body.addEventListener("htmx:afterSwap", function () { if (socket && socket.readyState === 1) setStatus("live", root.dataset.liveText || "Live"); });
+
+  // ---- composer ------------------------------------------------------------------------------
+  var composer = $("composer-form");
+  if (composer) {
+    var textarea = $("composer-body");
+    var errorEl = $("composer-error");
+    textarea.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    composer.addEventListener("submit", function (e) {
+      e.preventDefault();
+      errorEl.textContent = "";
+      if (!textarea.value.trim()) {
+        errorEl.textContent = composer.dataset.emptyText || "Write a message before sending.";
+        textarea.focus();
+        return;
+      }
+      var data = new FormData(composer);
+      var send = $("composer-send");
+      send.disabled = true;
+      post(composer.action, data).then(function (r) {
+        return r.text().then(function (text) { return { ok: r.ok, text: text }; });
+      }).then(function (res) {
+        if (res.ok) {
+          upsertMessage(res.text);
+          textarea.value = "";
+          var note = $("composer-note");
+          if (note) note.checked = false;
+        } else {
+          errorEl.textContent = res.text;  // the text stays in the box: nothing is lost
+        }
+      }).catch(function () {
+        errorEl.textContent = composer.dataset.networkText || "Could not reach the server. Your message is still here; try again.";
+      }).finally(function () { send.disabled = false; textarea.focus(); });
+    });
+  }
+
+  // ---- assign --------------------------------------------------------------------------------
+  var assignForm = $("assign-form");
+  if (assignForm) {
+    var select = $("assign-select");
+    var previous = select.value;
+    select.addEventListener("change", function () {
+      post(assignForm.action, new FormData(assignForm)).then(function (r) {
+        return r.text().then(function (text) { return { ok: r.ok, text: text }; });
+      }).then(function (res) {
+        if (!res.ok) { select.value = previous; announce(res.text); return; }
+        previous = select.value;
+        var name = res.text || select.options[select.selectedIndex].text;
+        $("assignee-name").textContent = name;
+        announce(name);
+      }).catch(function () { select.value = previous; });
+    });
+  }
+
+  // ---- close ---------------------------------------------------------------------------------
+  var opener = $("close-opener"), closeForm = $("close-form"), cancel = $("close-cancel");
+  if (opener && closeForm) {
+    opener.addEventListener("click", function () {
+      closeForm.hidden = false;
+      opener.hidden = true;
+      opener.setAttribute("aria-expanded", "true");
+      $("close-category").focus();
+    });
+    closeForm.addEventListener("submit", function () { root.dataset.closing = "1"; });
+  }
+  if (cancel && closeForm && opener) {
+    cancel.addEventListener("click", function () {
+      closeForm.hidden = true;
+      opener.hidden = false;
+      opener.setAttribute("aria-expanded", "false");
+      opener.focus();
+    });
+  }
+
+  // ---- retry failed messages -----------------------------------------------------------------
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("retry-form")) return;
+    e.preventDefault();
+    post(form.action, new FormData(form)).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) upsertMessage(html); });
+  });
+
+  scrollToEnd();
+})();
