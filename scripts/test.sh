@@ -3,8 +3,9 @@
 # local defaults); with REQUIRE_SERVICES=1 their absence is a failure, otherwise those tests skip.
 set -u
 cd "$(dirname "$0")/.."
-DEFAULT_DB="postgres://postgres@127.0.0.1:5432/parley"
-DEFAULT_REDIS="redis://127.0.0.1:6379/0"
+# A database name per run, so concurrent runs on one machine do not fight over test_parley.
+DEFAULT_DB="postgres://postgres@127.0.0.1:5432/parley_${PARLEY_TEST_ID:-$$}"
+DEFAULT_REDIS="redis://127.0.0.1:6379/1"
 db="${DATABASE_URL:-$DEFAULT_DB}"
 rd="${REDIS_URL:-$DEFAULT_REDIS}"
 if .venv/bin/python scripts/probe_services.py "$db" "$rd"; then

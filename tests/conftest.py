@@ -15,6 +15,11 @@ SERVICES = settings.PARLEY_MODE == "services"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config):
+    # PBKDF2 takes over a second per password on a busy 2-core machine; tests need no real hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     if SERVICES:
         return
