@@ -18,14 +18,27 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 from realtime.auth import SessionAuthStack  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.routing import visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 # Static files are served by the app itself (small deployments need no extra web server).
 http_application = ASGIStaticFilesHandler(get_asgi_application())
 
+agents_websocket = AllowedHostsOriginValidator(SessionAuthStack(URLRouter(websocket_urlpatterns)))
+# Web chat visitors connect from other sites: no host/origin validator and no session here; the
+# visitor consumer checks the Origin against the channel's allowed origins and the visitor token.
+visitors_websocket = URLRouter(visitor_websocket_urlpatterns)
+
+
+async def websocket_application(scope, receive, send):
+    """Route /ws/widget/… to the visitors' stack and everything else to the agents' one."""
+    if scope.get("path", "").startswith("/ws/widget/"):
+        return await visitors_websocket(scope, receive, send)
+    return await agents_websocket(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(SessionAuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": websocket_application,
     }
 )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/language/", workspace_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("hooks/", include("inbox.hook_urls")),
+    path("widget/", include("inbox.widget_urls")),
     *file_urlpatterns,
     path("w/<slug:slug>/", include("workspaces.urls")),
     path("w/<slug:slug>/", include("inbox.urls")),

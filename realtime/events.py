@@ -49,3 +49,23 @@ def publish(workspace_id: int, name: str, payload: dict) -> None:
 def publish_on_commit(workspace_id: int, name: str, build: Callable[[], dict]) -> None:
     """After the current transaction commits, build the payload (renders once) and publish it."""
     transaction.on_commit(lambda: publish(workspace_id, name, build()), robust=True)
+
+
+# ---- web chat visitors (the widget's socket; never the agents' groups) ------------------------------
+
+VISITOR_MESSAGE = "visitor.message"
+
+
+def visitor_group(channel_id: int, contact_id: int) -> str:
+    """The one group a web chat visitor's socket joins: derived from server-side ids only."""
+    return f"visitor.{int(channel_id)}.{int(contact_id)}"
+
+
+def publish_to_visitor(channel_id: int, contact_id: int, payload: dict) -> None:
+    """Push one rendered message to a visitor now. Raises when the channel layer fails (callers retry)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        visitor_group(channel_id, contact_id), {"type": "visitor.message", "event": VISITOR_MESSAGE, "payload": payload}
+    )
