@@ -1,4 +1,9 @@
-"""Fetching inbound media soon after arrival (provider links expire)."""
+"""Fetching inbound media soon after arrival (provider links expire).
+
+A connector may define `fetch_media(channel, attachment) -> (bytes, content_type)` when its links need
+resolving first (Telegram getFile, the Graph media endpoint with the access token); otherwise the
+attachment's source_url is fetched as is.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import mimetypes
 import requests
 from django.core.files.base import ContentFile
 
+from inbox.connectors import registry
 from inbox.connectors.base import SendError, TransientSendError
 from inbox.connectors.http import TIMEOUT, check_public_url
 from inbox.models import Attachment
@@ -18,11 +24,23 @@ MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
 def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
     """Download every not-yet-stored attachment of the message. Returns True to ask for a retry."""
     retry = False
-    for attachment in Attachment.objects.for_workspace(workspace).filter(message_id=message_id, file=""):
+    attachments = (
+        Attachment.objects.for_workspace(workspace).select_related("message__channel")
+        .filter(message_id=message_id, file="")
+    )
+    for attachment in attachments:
         if not attachment.source_url:
             continue
+        channel = attachment.message.channel
         try:
-            data, content_type = _fetch(attachment.source_url)
+            fetch_media = getattr(registry.get(channel.kind), "fetch_media", None)
+        except SendError:
+            fetch_media = None
+        try:
+            if fetch_media is not None:
+                data, content_type = fetch_media(channel, attachment)
+            else:
+                data, content_type = fetch_url(attachment.source_url)
         except TransientSendError:
             retry = True
             continue
@@ -36,10 +54,13 @@ def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
     return retry
 
 
-def _fetch(url: str) -> tuple[bytes, str]:
-    check_public_url(url)
+def fetch_url(url: str, *, headers: dict | None = None, max_bytes: int = MAX_DOWNLOAD_BYTES,
+              guard: bool = True) -> tuple[bytes, str]:
+    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors."""
+    if guard:
+        check_public_url(url)
     try:
-        with requests.get(url, timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
+        with requests.get(url, headers=headers, timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
             if response.status_code == 429 or response.status_code >= 500:
                 raise TransientSendError(f"Media server answered {response.status_code}.")
             if response.status_code != 200:
@@ -47,7 +68,7 @@ def _fetch(url: str) -> tuple[bytes, str]:
             chunks, total = [], 0
             for chunk in response.iter_content(64 * 1024):
                 total += len(chunk)
-                if total > MAX_DOWNLOAD_BYTES:
+                if total > max_bytes:
                     raise SendError("The file is larger than the download limit.")
                 chunks.append(chunk)
             return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()

@@ -1,0 +1,269 @@
+"""Telegram Bot API: updates in (secret-token header); sendMessage/Voice/Audio/Document/Photo out."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .base import (
+    BadPayload,
+    Capabilities,
+    Connector,
+    InboundAttachment,
+    InboundMessage,
+    NotAuthentic,
+    SendError,
+    SendResult,
+    TransientSendError,
+    registry,
+)
+from .http import TIMEOUT, retry_after_seconds
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from inbox.models import Attachment, Channel, Message
+
+FILE_SCHEME = "telegram://file/"
+CAPTION_LIMIT = 1024
+UPLOAD_LIMIT = 50 * 1024 * 1024  # bots upload up to 50 MB
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves up to 20 MB
+PHOTO_LIMIT = 10 * 1024 * 1024
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+VOICE_TYPES = frozenset({"audio/ogg", "audio/opus", "audio/mpeg", "audio/mp4", "audio/x-m4a"})
+AUDIO_TYPES = frozenset({"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a"})
+
+
+def api_url(token: str, method: str) -> str:
+    return f"{settings.TELEGRAM_API_BASE_URL}/bot{token}/{method}"
+
+
+def call(token: str, method: str, *, data: dict | None = None, files: dict | None = None, action: str = "") -> Any:
+    """Call a Bot API method; its `result`, or SendError / TransientSendError in plain words.
+
+    The base URL is the operator's setting (Telegram or a local Bot API server), so no SSRF guard here.
+    """
+    try:
+        if files:
+            response = requests.post(api_url(token, method), data=data, files=files, timeout=TIMEOUT,
+                                     allow_redirects=False)
+        else:
+            response = requests.post(api_url(token, method), json=data or {}, timeout=TIMEOUT, allow_redirects=False)
+    except requests.Timeout as exc:
+        raise TransientSendError(_("Telegram did not answer in time.")) from exc
+    except requests.RequestException as exc:
+        raise TransientSendError(_("Could not reach Telegram (%(error)s).") % {"error": type(exc).__name__}) from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    if response.ok and body.get("ok"):
+        return body.get("result")
+    description = str(body.get("description") or "")[:300]
+    code = body.get("error_code") or response.status_code
+    if code == 429 or response.status_code == 429 or response.status_code >= 500:
+        params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+        retry_after = retry_after_seconds(str(params.get("retry_after") or "")) or retry_after_seconds(
+            response.headers.get("Retry-After"))
+        raise TransientSendError(_("Telegram is busy (%(why)s); it will be retried.")
+                                 % {"why": description or response.status_code}, retry_after=retry_after)
+    raise SendError(explain(code, description, action=action))
+
+
+def explain(code: Any, description: str, *, action: str = "") -> str:
+    """A plain-words reason for a Bot API error; `action` names what was refused ("the message" by default)."""
+    action = action or _("the message")
+    lowered = description.lower()
+    if code == 401 or "unauthorized" in lowered:
+        return _("Telegram refused the bot token (it may have been revoked). An admin needs to reconnect the "
+                 "channel with the token from @BotFather.")
+    if "blocked by the user" in lowered:
+        return _("Not delivered: the contact has blocked the bot.")
+    if "chat not found" in lowered or "user is deactivated" in lowered:
+        return _("Not delivered: Telegram no longer knows this chat (the contact may have deleted it).")
+    if "too big" in lowered or code == 413:
+        return _("Telegram refused the file: it is too big.")
+    if code == 404:
+        return _("Telegram does not know this bot token. Copy it again from @BotFather.")
+    if description:
+        return _("Telegram refused %(action)s: %(why)s") % {"action": action, "why": description}
+    return _("Telegram refused %(action)s (error %(code)s).") % {"action": action, "code": code}
+
+
+def _file(obj: dict, default_name: str, default_type: str) -> InboundAttachment:
+    file_id = obj.get("file_id")
+    if not isinstance(file_id, str) or not file_id or len(file_id) > 500:
+        raise BadPayload(_("file_id is missing."), field="message.file_id")
+    name = obj.get("file_name") if isinstance(obj.get("file_name"), str) else ""
+    ctype = obj.get("mime_type") if isinstance(obj.get("mime_type"), str) else ""
+    return InboundAttachment(url=FILE_SCHEME + file_id, name=name or default_name, content_type=ctype or default_type)
+
+
+def _content(msg: dict) -> tuple[str, list[InboundAttachment], str]:
+    """(kind, attachments, text) of a Telegram Message object."""
+    text = msg.get("text") if isinstance(msg.get("text"), str) else ""
+    caption = msg.get("caption") if isinstance(msg.get("caption"), str) else ""
+    if isinstance(msg.get("voice"), dict):
+        return "voice", [_file(msg["voice"], "voice.ogg", "audio/ogg")], caption
+    if isinstance(msg.get("audio"), dict):
+        return "audio", [_file(msg["audio"], "audio.mp3", "audio/mpeg")], caption
+    if isinstance(msg.get("photo"), list) and msg["photo"]:
+        sizes = [p for p in msg["photo"] if isinstance(p, dict)]
+        if not sizes:
+            raise BadPayload(_("photo must be a list of sizes."), field="message.photo")
+        largest = max(sizes, key=lambda p: (p.get("file_size") or 0, p.get("width") or 0))
+        return "image", [_file(largest, "photo.jpg", "image/jpeg")], caption
+    if isinstance(msg.get("document"), dict):
+        return "file", [_file(msg["document"], "document", "application/octet-stream")], caption
+    for key, name, ctype in (("video", "video.mp4", "video/mp4"), ("video_note", "video_note.mp4", "video/mp4"),
+                             ("animation", "animation.mp4", "video/mp4")):
+        if isinstance(msg.get(key), dict):
+            return "file", [_file(msg[key], name, ctype)], caption
+    if isinstance(msg.get("sticker"), dict):
+        return "text", [], str(msg["sticker"].get("emoji") or _("[sticker]"))
+    if isinstance(msg.get("contact"), dict):
+        c = msg["contact"]
+        return "text", [], _("[contact] %(name)s %(phone)s") % {
+            "name": c.get("first_name", ""), "phone": c.get("phone_number", "")}
+    if isinstance(msg.get("location"), dict):
+        loc = msg["location"]
+        return "text", [], _("[location] %(lat)s, %(lon)s") % {"lat": loc.get("latitude"), "lon": loc.get("longitude")}
+    return "text", [], text or caption
+
+
+class TelegramConnector(Connector):
+    kind = "telegram"
+    capabilities = Capabilities(voice_note=True, audio=True, file=True, image=True, max_file_bytes=UPLOAD_LIMIT,
+                                voice_note_formats=("ogg/opus",))
+
+    def verify(self, request: HttpRequest, channel: Channel) -> None:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not channel.secret or not hmac.compare_digest(given.encode(), channel.secret.encode()):
+            raise NotAuthentic("Wrong or missing X-Telegram-Bot-Api-Secret-Token.")
+
+    def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage]:
+        try:
+            update = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadPayload(_("The body is not valid JSON."), field="body") from None
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            raise BadPayload(_("update_id is required."), field="update_id")
+        edited = "message" not in update and "edited_message" in update
+        msg = update.get("edited_message" if edited else "message")
+        if msg is None:
+            return []  # other update kinds (callback queries, channel posts…) are not conversations
+        if not isinstance(msg, dict):
+            raise BadPayload(_("message must be an object."), field="message")
+        chat = msg.get("chat")
+        if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+            raise BadPayload(_("message.chat.id is required."), field="message.chat.id")
+        if not isinstance(msg.get("message_id"), int):
+            raise BadPayload(_("message.message_id is required."), field="message.message_id")
+        sender = msg.get("from") if isinstance(msg.get("from"), dict) else {}
+        if sender.get("is_bot"):
+            return []
+        kind, attachments, text = _content(msg)
+        external_id = f"{chat['id']}:{msg['message_id']}"
+        if edited:
+            external_id += f":edit:{msg.get('edit_date') or update['update_id']}"
+            text = _("(edited) %(text)s") % {"text": text}
+        if not text.strip() and not attachments:
+            return []
+        name = " ".join(str(sender.get(k) or "") for k in ("first_name", "last_name")).strip()
+        if chat.get("type") in {"group", "supergroup", "channel"}:
+            name = str(chat.get("title") or name)
+        date = msg.get("edit_date") if edited else msg.get("date")
+        return [InboundMessage(
+            external_contact_id=str(chat["id"]), external_message_id=external_id, text=text,
+            contact_name=name or str(sender.get("username") or ""), kind=kind, attachments=tuple(attachments),
+            sent_at=datetime.fromtimestamp(date, tz=UTC) if isinstance(date, int) else None,
+        )]
+
+    def fetch_media(self, channel: Channel, attachment: Attachment) -> tuple[bytes, str]:
+        """Resolve file_id with getFile, then download <base>/file/bot<token>/<file_path>."""
+        from inbox.services.media import fetch_url
+
+        if not attachment.source_url.startswith(FILE_SCHEME):
+            return fetch_url(attachment.source_url)
+        token = _token(channel)
+        result = call(token, "getFile", data={"file_id": attachment.source_url.removeprefix(FILE_SCHEME)})
+        file_path = result.get("file_path") if isinstance(result, dict) else None
+        if not file_path:
+            raise SendError(_("Telegram did not give a file path for this file."))
+        url = f"{settings.TELEGRAM_API_BASE_URL}/file/bot{token}/{file_path}"
+        return fetch_url(url, max_bytes=DOWNLOAD_LIMIT, guard=False)
+
+    def send(self, channel: Channel, message: Message) -> SendResult:
+        token = _token(channel)
+        identity = message.conversation.contact.identities.filter(channel=channel).first()
+        if identity is None:
+            raise SendError(_("This contact has no Telegram chat to answer to."))
+        chat_id = identity.external_id
+        attachments = list(message.attachments.all())
+        text = message.body or ""
+        first_id: str | None = None
+        caption = ""
+        if attachments and len(text) <= CAPTION_LIMIT:
+            caption, text = text, ""
+        if text.strip() or not attachments:
+            if not text.strip():
+                raise SendError(_("There is nothing to send."))
+            first_id = self._sent_id(chat_id, call(token, "sendMessage", data={"chat_id": chat_id, "text": text}))
+        for i, attachment in enumerate(attachments):
+            method, field = _method_for(message.kind, attachment)
+            data = {"chat_id": chat_id}
+            if i == 0 and caption:
+                data["caption"] = caption
+            with _open(attachment) as handle:
+                files = {field: (attachment.name, handle, attachment.content_type or "application/octet-stream")}
+                result = call(token, method, data=data, files=files)
+            first_id = first_id or self._sent_id(chat_id, result)
+        return SendResult(external_id=first_id)
+
+    @staticmethod
+    def _sent_id(chat_id: str, result: Any) -> str | None:
+        if isinstance(result, dict) and result.get("message_id") is not None:
+            return f"{chat_id}:{result['message_id']}"
+        return None
+
+
+def _method_for(kind: str, attachment: Attachment) -> tuple[str, str]:
+    """(Bot API method, multipart field) for one attachment of a message of this kind."""
+    ctype = (attachment.content_type or "").split(";")[0].strip().lower()
+    size = attachment.size or (attachment.file.size if attachment.file else 0)
+    if size > UPLOAD_LIMIT:
+        raise SendError(_("%(name)s is larger than Telegram's 50 MB limit for bots.") % {"name": attachment.name})
+    if kind == "voice" and ctype in VOICE_TYPES:
+        return "sendVoice", "voice"
+    if kind in {"voice", "audio"} and ctype in AUDIO_TYPES:
+        return "sendAudio", "audio"
+    if kind == "image" and ctype in PHOTO_TYPES and size <= PHOTO_LIMIT:
+        return "sendPhoto", "photo"
+    return "sendDocument", "document"
+
+
+def _open(attachment: Attachment):
+    if not attachment.file:
+        raise SendError(_("%(name)s has no stored file to send.") % {"name": attachment.name})
+    try:
+        return attachment.file.open("rb")
+    except OSError as exc:
+        raise SendError(_("%(name)s could not be read from storage.") % {"name": attachment.name}) from exc
+
+
+def _token(channel: Channel) -> str:
+    token = str(channel.config.get("bot_token") or "")
+    if not token:
+        raise SendError(_("This Telegram channel has no bot token."))
+    return token
+
+
+registry.register(TelegramConnector())
