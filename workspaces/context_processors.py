@@ -1,8 +1,6 @@
-"""Template context every page needs: the workspace, the membership and the switcher list."""
+"""Template context every page needs: the mode, the workspace and the membership (no queries)."""
 
 from django.conf import settings
-
-from .selectors import memberships_of
 
 
 def parley(request):
@@ -10,5 +8,4 @@ def parley(request):
     context = {"parley_mode": settings.PARLEY_MODE, "membership": membership}
     if membership is not None:
         context["workspace"] = membership.workspace
-        context["user_memberships"] = memberships_of(user=request.user)
     return context

@@ -31,7 +31,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """One workspace: go straight to its inbox. Several: pick one. None: say so."""
     memberships = memberships_of(user=request.user)
-    if len(memberships) == 1:
+    if len(memberships) == 1 and "pick" not in request.GET:
         return redirect("workspace_home", slug=memberships[0].workspace.slug)
     return render(request, "workspaces/pick.html", {"memberships": memberships})
 
