@@ -162,6 +162,11 @@ class Message(TenantModel):
     def is_note(self) -> bool:
         return self.kind == self.Kind.NOTE
 
+    @property
+    def shown_attachments(self) -> list[Attachment]:
+        """What members see: the files as sent or received, not the per-channel delivery copies."""
+        return [a for a in self.attachments.all() if a.purpose == Attachment.Purpose.ORIGINAL]
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Random storage name: never a path or name the uploader chose.
@@ -169,7 +174,13 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(TenantModel):
+    class Purpose(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        DELIVERY = "delivery", _("Converted for the channel")
+
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.ORIGINAL)
+    derived_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="variants")
     file = models.FileField(upload_to=attachment_path, blank=True)
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=120, blank=True)

@@ -108,9 +108,13 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
         error = " ".join(e for errs in form.errors.values() for e in errs)
     else:
         try:
-            service = add_note if form.cleaned_data["note"] else send_reply
-            message = service(workspace=request.workspace, conversation_id=conv.pk, member=request.membership,
-                              body=form.cleaned_data["body"])
+            if form.cleaned_data["note"]:
+                message = add_note(workspace=request.workspace, conversation_id=conv.pk,
+                                   member=request.membership, body=form.cleaned_data["body"])
+            else:
+                message = send_reply(workspace=request.workspace, conversation_id=conv.pk,
+                                     member=request.membership, body=form.cleaned_data["body"],
+                                     files=request.FILES.getlist("files"), voice=request.FILES.get("voice"))
         except InboxError as exc:
             error = str(exc)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":

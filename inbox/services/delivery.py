@@ -15,6 +15,7 @@ from inbox.connectors import registry
 from inbox.connectors.base import SendError, TransientSendError
 from inbox.errors import InboxError
 from inbox.models import Message
+from inbox.services import outbound_media
 from realtime import events
 from workspaces.models import Workspace
 
@@ -49,6 +50,16 @@ def _claim(workspace: Workspace, message_id: int) -> Message | None:
     )
 
 
+def _reload(workspace: Workspace, message: Message) -> Message:
+    fresh = (
+        Message.objects.for_workspace(workspace)
+        .select_related("channel", "conversation__contact").prefetch_related("attachments")
+        .get(pk=message.pk)
+    )
+    fresh.attempts = message.attempts
+    return fresh
+
+
 def deliver(*, workspace: Workspace, message_id: int, final_attempt: bool = False) -> float | None:
     """Try to deliver one queued message. Returns a delay in seconds when it should be retried.
 
@@ -59,7 +70,12 @@ def deliver(*, workspace: Workspace, message_id: int, final_attempt: bool = Fals
         return None
     message.attempts += 1
     try:
-        result = registry.get(message.channel.kind).send(message.channel, message)
+        connector = registry.get(message.channel.kind)
+        if message.attachments.all():
+            outbound_media.prepare_for_channel(message=message, capabilities=connector.capabilities)
+            message = _reload(workspace, message)
+            outbound_media.bind_for_delivery(message)
+        result = connector.send(message.channel, message)
     except TransientSendError as exc:
         if final_attempt or message.attempts >= MAX_ATTEMPTS:
             _finish(message, status=Message.Status.FAILED, reason=str(exc))
@@ -70,6 +86,9 @@ def deliver(*, workspace: Workspace, message_id: int, final_attempt: bool = Fals
     except SendError as exc:
         _finish(message, status=Message.Status.FAILED, reason=str(exc))
         return None
+    except Exception as exc:  # e.g. an undecodable recording: fail visibly instead of retrying forever
+        _finish(message, status=Message.Status.FAILED, reason=f"Could not prepare the message: {exc}"[:500])
+        raise
     _finish(message, status=Message.Status.SENT, reason="", external_id=result.external_id)
     return None
 

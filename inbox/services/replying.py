@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import emoji
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inbox import live
+from inbox.connectors import registry
 from inbox.errors import InboxError
-from inbox.models import Conversation, Message
+from inbox.models import Attachment, Conversation, Message
 from inbox.text import MESSAGE_MAX_CHARS, clean_text, preview
 from realtime import events
 from workspaces.models import Membership, Workspace
 
+from .uploads import PreparedFile, kind_for, prepare_uploads
+
 
 def _locked_open_conversation(workspace: Workspace, conversation_id: int) -> Conversation:
     conversation = (
-        Conversation.objects.for_workspace(workspace).select_for_update().filter(pk=conversation_id).first()
+        Conversation.objects.for_workspace(workspace).select_for_update(of=("self",))
+        .select_related("channel").filter(pk=conversation_id).first()
     )
     if conversation is None:
         raise Conversation.DoesNotExist
@@ -27,29 +32,48 @@ def _locked_open_conversation(workspace: Workspace, conversation_id: int) -> Con
 
 @transaction.atomic
 def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership, body: str,
-               kind: str = Message.Kind.TEXT) -> Message:
-    """Store an agent's reply as queued and deliver it in a task.
+               files: list | tuple = (), voice=None, extra_files: list[PreparedFile] | tuple = ()) -> Message:
+    """Store an agent's reply (text, files, a voice note) as queued and deliver it in a task.
 
+    `files` are raw uploads, checked against the channel's capabilities (size, sniffed type);
+    `voice` is one recording, decoded and limited to VOICE_NOTE_MAX_SECONDS; `extra_files` are
+    already-checked files (a snippet's attachments). `:shortcode:` emoji become emoji.
     An unassigned conversation is assigned to the replying member. The conversation row is locked,
     so two agents replying at once produce exactly one assignee.
     """
     if member.workspace_id != workspace.pk:
         raise InboxError(_("That person is not a member of this workspace."))
-    text = clean_text(body, limit=MESSAGE_MAX_CHARS, field=_("message"))
-    if not text and kind == Message.Kind.TEXT:
-        raise InboxError(_("Write a message before sending."))
+    text = emoji.emojize(clean_text(body, limit=MESSAGE_MAX_CHARS, field=_("message")), language="alias")
     conversation = _locked_open_conversation(workspace, conversation_id)
+    capabilities = registry.get(conversation.channel.kind).capabilities
+    prepared = [*prepare_uploads(files=list(files), capabilities=capabilities), *extra_files]
+    if voice is not None:
+        from .voice import prepare_voice
+
+        prepared.insert(0, prepare_voice(upload=voice))
+        kind = Message.Kind.VOICE
+    elif prepared:
+        kind = kind_for(prepared[0].content_type)
+    else:
+        kind = Message.Kind.TEXT
+    if not text and not prepared:
+        raise InboxError(_("Write a message before sending."))
     now = timezone.now()
     message = Message.objects.create(
         workspace=workspace, conversation=conversation, channel_id=conversation.channel_id,
         direction=Message.Direction.OUT, kind=kind, sender_type=Message.Sender.MEMBER, sender=member,
         body=text, status=Message.Status.QUEUED, created_at=now,
     )
+    for item in prepared:
+        attachment = Attachment(workspace=workspace, message=message, name=item.name,
+                                content_type=item.content_type, size=item.size, duration=item.duration)
+        attachment.file.save(item.name, item.content, save=False)
+        attachment.save()
     assigned = conversation.assignee_id is None
     if assigned:
         conversation.assignee = member
     conversation.last_activity_at = now
-    conversation.last_message_preview = preview(text)
+    conversation.last_message_preview = preview(text or (prepared[0].name if prepared else ""))
     conversation.unread_count = 0
     conversation.save(update_fields=["assignee", "last_activity_at", "last_message_preview", "unread_count",
                                      "updated_at"])

@@ -47,3 +47,10 @@ def count_label(n) -> str:
 @register.filter
 def unassigned_label(member) -> str:
     return member.display_name if member else _("Unassigned")
+
+
+@register.filter
+def duration(seconds) -> str:
+    """62.4 → 1:02"""
+    total = int(round(float(seconds or 0)))
+    return f"{total // 60}:{total % 60:02d}"

@@ -164,15 +164,23 @@
         composer.requestSubmit();
       }
     });
+    // Composer extensions (attachments, voice notes, snippets) listen for "parley:composer-collect"
+    // and append to event.detail.formData; they reset themselves on "parley:composer-sent".
     composer.addEventListener("submit", function (e) {
       e.preventDefault();
       errorEl.textContent = "";
-      if (!textarea.value.trim()) {
+      var data = new FormData(composer);
+      composer.dispatchEvent(new CustomEvent("parley:composer-collect", { detail: { formData: data } }));
+      var hasFiles = false;
+      data.forEach(function (value, key) {
+        if (key !== "body" && value instanceof Blob && value.size > 0) hasFiles = true;
+        if (key === "snippet_attachment") hasFiles = true;
+      });
+      if (!textarea.value.trim() && !hasFiles) {
         errorEl.textContent = composer.dataset.emptyText || "Write a message before sending.";
         textarea.focus();
         return;
       }
-      var data = new FormData(composer);
       var send = $("composer-send");
       send.disabled = true;
       post(composer.action, data).then(function (r) {
@@ -183,8 +191,9 @@
           textarea.value = "";
           var note = $("composer-note");
           if (note) note.checked = false;
+          composer.dispatchEvent(new CustomEvent("parley:composer-sent"));
         } else {
-          errorEl.textContent = res.text;  // the text stays in the box: nothing is lost
+          errorEl.textContent = res.text;  // text, files and recording stay: nothing is lost
         }
       }).catch(function () {
         errorEl.textContent = composer.dataset.networkText || "Could not reach the server. Your message is still here; try again.";
