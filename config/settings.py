@@ -146,12 +146,20 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+try:
+    AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+    if AXES_FAILURE_LIMIT < 1:
+        raise SettingError(f"AXES_FAILURE_LIMIT must be 1 or more (got {AXES_FAILURE_LIMIT}).")
+    AXES_ENABLED = env_bool("AXES_ENABLED", True)
+except SettingError as exc:
+    fail(str(exc))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form posts the email as "username" (lower-cased by the form); axes would otherwise look for
+# a field named after USERNAME_FIELD ("email"), record no username and never lock the account.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "workspaces/locked_out.html"
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
