@@ -40,6 +40,11 @@ try:
     if not PUBLIC_BASE_URL.startswith(("http://", "https://")):
         raise SettingError("PUBLIC_BASE_URL must start with http:// or https://.")
     VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 300)
+    if not 1 <= VOICE_NOTE_MAX_SECONDS <= 3600:
+        raise SettingError("VOICE_NOTE_MAX_SECONDS must be between 1 and 3600 seconds.")
+    LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
+    if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise SettingError(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     ALLOW_PRIVATE_WEBHOOKS = env_bool("ALLOW_PRIVATE_WEBHOOKS", False)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 except SettingError as exc:
@@ -224,5 +229,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
