@@ -134,7 +134,7 @@ def _labels() -> dict[str, str]:
         "send": _("Send"), "attach": _("Attach files"), "remove_files": _("Remove attached files"),
         "name": _("Your name"), "email": _("Your email"), "start": _("Start chat"),
         "you": _("You"), "agent": _("Agent"), "region": _("Chat"),
-        "placeholder": _("Write a message… (Enter sends, Shift+Enter for a new line)"),
+        "placeholder": _("Write a message…"),
         "offline": _("Can’t reach the chat server right now. We keep trying; your messages are not lost."),
         "empty": _("Write a message or attach a file."),
         "failed": _("Your message could not be sent. Try again."),

@@ -79,7 +79,7 @@
     var badge = el("span", { "class": "badge", hidden: true });
     var badgeText = el("span", { id: "pw-new", "class": "vh", text: "" });
     var launcher = el("button", { type: "button", "class": "launcher", "aria-label": L.open,
-      "aria-expanded": "false", "aria-controls": "pw-panel" },
+      "aria-expanded": "false", "aria-controls": "pw-panel", "aria-describedby": "pw-new" },
       [icon(["M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z"]), badge, badgeText]);
     var closeButton = el("button", { type: "button", "class": "icon-button", "aria-label": L.close },
       [icon(["M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z"])]);
