@@ -78,7 +78,8 @@ def channel_connect(*, workspace: Workspace, kind: str, name: str, **options: An
         channel.webhook_url = _checked_webhook_url(values.get("webhook_url", ""))
     elif kind == "webchat":
         origins = options.get("allowed_origin") or []
-        channel.config = {"allowed_origins": _checked_origins([origins] if isinstance(origins, str) else origins)}
+        channel.config = {"allowed_origins": _checked_origins([origins] if isinstance(origins, str) else origins),
+                          "ask_name": True, "ask_email": False}
     with transaction.atomic():
         channel.save()
     return channel
@@ -98,9 +99,9 @@ def channel_test(*, workspace: Workspace, channel: Channel) -> str:
             raise ChannelError(_("This Telegram channel has no bot token."))
         me = _telegram(token, "getMe")
         info = _telegram(token, "getWebhookInfo") or {}
+        # Always (re)register: the secret may have been regenerated in the admin, and Telegram never shows it.
+        _set_webhook(token, channel)
         if info.get("url") != inbound_url(channel):
-            _telegram(token, "setWebhook", {"url": inbound_url(channel), "secret_token": channel.secret,
-                                            "allowed_updates": TELEGRAM_UPDATES})
             return _("Connected as @%(bot)s; the webhook was registered again.") % {"bot": me.get("username")}
         if info.get("last_error_message"):
             return _("Connected as @%(bot)s, but Telegram last failed to reach Parley: %(error)s") % {
@@ -130,11 +131,18 @@ def _connect_telegram(channel: Channel, token: str) -> None:
     me = _telegram(token, "getMe")
     if not isinstance(me, dict) or not me.get("is_bot"):
         raise ChannelError(_("Telegram says this token does not belong to a bot."))
-    secret = secrets.token_urlsafe(32)  # A-Z a-z 0-9 _ - : what secret_token allows
-    _telegram(token, "setWebhook", {"url": inbound_url(channel), "secret_token": secret,
-                                    "allowed_updates": TELEGRAM_UPDATES})
-    channel.secret = secret
+    channel.secret = secrets.token_urlsafe(32)  # A-Z a-z 0-9 _ - : what secret_token allows
+    _set_webhook(token, channel)
     channel.config = {"bot_token": token, "bot_id": me.get("id"), "bot_username": meta.text_of(me.get("username"))}
+
+
+def _set_webhook(token: str, channel: Channel) -> None:
+    try:
+        _telegram(token, "setWebhook", {"url": inbound_url(channel), "secret_token": channel.secret,
+                                        "allowed_updates": TELEGRAM_UPDATES})
+    except ChannelError as exc:
+        raise ChannelError(_("%(error)s (Telegram must reach %(url)s over HTTPS, on port 443, 80, 88 or 8443: "
+                             "check PUBLIC_BASE_URL.)") % {"error": exc, "url": settings.PUBLIC_BASE_URL}) from exc
 
 
 def _telegram(token: str, method: str, data: dict | None = None) -> Any:
@@ -179,10 +187,12 @@ def _checked_webhook_url(url: str) -> str:
 
 
 def _checked_origins(origins: list[str]) -> list[str]:
+    from inbox.services.webchat import normalize_origin
+
     checked = []
     for origin in origins:
-        origin = clean_line(origin, limit=300).rstrip("/")
-        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+        normal = normalize_origin(clean_line(str(origin), limit=300))
+        if not normal:
             raise ChannelError(_("%(origin)r is not an origin like https://shop.example.com.") % {"origin": origin})
-        checked.append(origin)
-    return checked
+        checked.append(normal)
+    return list(dict.fromkeys(checked))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import threading
 
@@ -11,6 +13,16 @@ from django.utils import timezone
 
 from inbox.models import Attachment, Channel, Message
 from tests import factories as f
+
+
+@functools.cache
+def voice_bytes() -> bytes:
+    """A real half-second OGG/Opus recording (voice notes are decoded and converted before delivery)."""
+    from pydub import AudioSegment
+
+    buffer = io.BytesIO()
+    AudioSegment.silent(duration=500, frame_rate=48000).export(buffer, format="ogg", codec="libopus")
+    return buffer.getvalue()
 
 
 def outbound(channel: Channel, *, contact_id: str, kind: str = "text", body: str = "Hola Ana",

@@ -14,7 +14,7 @@ from tests import factories as f
 from tests.fakes import telegram as tg
 from tests.fakes.server import Reply
 
-from .helpers import hammer, outbound, post_json
+from .helpers import hammer, outbound, post_json, voice_bytes
 
 SECRET = "Secret_token-for-tests_0123456789"
 CHAT = str(tg.CHAT["id"])
@@ -135,11 +135,10 @@ def test_text_goes_out_with_send_message(channel, fake_telegram, demo):
 
 
 @pytest.mark.parametrize(("kind", "name", "ctype", "method", "field"), [
-    ("voice", "note.ogg", "audio/ogg", "sendVoice", "voice"),
     ("audio", "song.mp3", "audio/mpeg", "sendAudio", "audio"),
     ("file", "price-list.pdf", "application/pdf", "sendDocument", "document"),
     ("image", "shoe.png", "image/png", "sendPhoto", "photo"),
-    ("voice", "note.webm", "audio/webm", "sendDocument", "document"),  # not a voice format: sent as a file
+    ("audio", "podcast.ogg", "audio/ogg", "sendDocument", "document"),  # sendAudio takes MP3/M4A only
 ])
 def test_attachments_go_out_with_the_matching_method(channel, fake_telegram, demo, kind, name, ctype, method, field):
     data = b"\x00\x01binary" * 10
@@ -152,6 +151,19 @@ def test_attachments_go_out_with_the_matching_method(channel, fake_telegram, dem
     fields, files = call.form()
     assert fields == {"chat_id": CHAT, "caption": "Mira"}
     assert files[field] == (name, ctype, data)
+
+
+def test_voice_note_goes_out_with_send_voice_as_ogg_opus(channel, fake_telegram, demo):
+    message = outbound(channel, contact_id=CHAT, kind="voice", body="",
+                       files=(("recording.ogg", "audio/ogg", voice_bytes()),))
+    assert deliver(workspace=demo.workspace, message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.status == "sent", message.failure_reason
+    [call] = fake_telegram.requests
+    assert call.path == f"/bot{tg.BOT_TOKEN}/sendVoice"
+    fields, files = call.form()
+    name, ctype, data = files["voice"]
+    assert fields == {"chat_id": CHAT} and ctype == "audio/ogg" and data.startswith(b"OggS")
 
 
 def test_500_then_200_is_retried_then_sent(channel, fake_telegram, demo):

@@ -14,7 +14,7 @@ from tests import factories as f
 from tests.fakes import graph as g
 from tests.fakes.server import Reply
 
-from .helpers import hammer, outbound, post_json
+from .helpers import hammer, outbound, post_json, voice_bytes
 
 
 @pytest.fixture
@@ -175,7 +175,6 @@ def test_text_goes_out_to_the_messages_endpoint(channel, fake_graph, demo):
 
 
 @pytest.mark.parametrize(("kind", "name", "ctype", "wa_type", "extra"), [
-    ("voice", "note.ogg", "audio/ogg", "audio", {"voice": True}),
     ("audio", "song.mp3", "audio/mpeg", "audio", {}),
     ("file", "presupuesto.pdf", "application/pdf", "document", {"filename": "presupuesto.pdf", "caption": "Mira"}),
     ("image", "caja.png", "image/png", "image", {"caption": "Mira"}),
@@ -196,6 +195,21 @@ def test_attachments_are_uploaded_then_sent(channel, fake_graph, demo, kind, nam
                          "type": wa_type, wa_type: {"id": media_id, **extra}}
     if wa_type == "audio":  # audio takes no caption: the text went first
         assert sends[0]["text"]["body"] == "Mira"
+
+
+def test_voice_note_is_uploaded_as_ogg_and_sent_with_voice_true(channel, fake_graph, demo):
+    message = outbound(channel, contact_id=g.WA_ID, kind="voice", body="",
+                       files=(("recording.ogg", "audio/ogg", voice_bytes()),))
+    assert deliver(workspace=demo.workspace, message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.status == "sent", message.failure_reason
+    upload, send = fake_graph.requests
+    fields, files = upload.form()
+    assert fields == {"messaging_product": "whatsapp", "type": "audio/ogg"}
+    assert files["file"][1] == "audio/ogg" and files["file"][2].startswith(b"OggS")
+    media_id = next(iter(fake_graph.media))
+    assert send.json == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": g.WA_ID,
+                         "type": "audio", "audio": {"id": media_id, "voice": True}}
 
 
 def test_outside_the_24_hour_window_the_agent_sees_why(channel, fake_graph, demo):
