@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +101,7 @@ def explain(code: Any, description: str, *, action: str = "") -> str:
 
 def _file(obj: dict, default_name: str, default_type: str) -> InboundAttachment:
     file_id = obj.get("file_id")
-    if not isinstance(file_id, str) or not file_id or len(file_id) > 500:
+    if not isinstance(file_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,500}", file_id):
         raise BadPayload(_("file_id is missing."), field="message.file_id")
     name = obj.get("file_name") if isinstance(obj.get("file_name"), str) else ""
     ctype = obj.get("mime_type") if isinstance(obj.get("mime_type"), str) else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -41,7 +42,7 @@ STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "played": 
 
 def _media(obj: dict, where: str, default_name: str) -> InboundAttachment:
     media_id = obj.get("id")
-    if not isinstance(media_id, str | int) or not str(media_id) or len(str(media_id)) > 200:
+    if not isinstance(media_id, str | int) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", str(media_id)):
         raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.id"}, field=f"{where}.id")
     ctype = meta.text_of(obj.get("mime_type")).split(";")[0].strip()
     name = meta.text_of(obj.get("filename"))
