@@ -19,4 +19,5 @@ urlpatterns = [
     path("w/<slug:slug>/", include("workspaces.urls")),
     path("w/<slug:slug>/", include("inbox.urls")),
     path("w/<slug:slug>/contacts/", include("contacts.urls")),
+    path("w/<slug:slug>/snippets/", include("snippets.urls")),
 ]
