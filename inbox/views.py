@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from snippets.services import snippet_files_for_reply
 from workspaces.access import workspace_member_required
 from workspaces.selectors import members_of
 
@@ -114,7 +115,10 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
             else:
                 message = send_reply(workspace=request.workspace, conversation_id=conv.pk,
                                      member=request.membership, body=form.cleaned_data["body"],
-                                     files=request.FILES.getlist("files"), voice=request.FILES.get("voice"))
+                                     files=request.FILES.getlist("files"), voice=request.FILES.get("voice"),
+                                     extra_files=snippet_files_for_reply(
+                                         workspace=request.workspace, member=request.membership, conversation=conv,
+                                         attachment_ids=request.POST.getlist("snippet_attachment")))
         except InboxError as exc:
             error = str(exc)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":
