@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
+
+from . import sender
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,8 @@ def publish(workspace_id: int, name: str, payload: dict) -> None:
     """Send now. Callers inside a transaction use publish_on_commit instead."""
     if name not in ALL:
         raise ValueError(f"Unknown event {name!r}")
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(
-            workspace_group(workspace_id), {"type": "parley.event", "event": name, "payload": payload}
-        )
+        sender.group_send(workspace_group(workspace_id), {"type": "parley.event", "event": name, "payload": payload})
     except Exception:  # a lost push must never break the write that caused it; clients resync
         log.exception("could not publish %s", name)
 
@@ -63,9 +58,6 @@ def visitor_group(channel_id: int, contact_id: int) -> str:
 
 def publish_to_visitor(channel_id: int, contact_id: int, payload: dict) -> None:
     """Push one rendered message to a visitor now. Raises when the channel layer fails (callers retry)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(
+    sender.group_send(
         visitor_group(channel_id, contact_id), {"type": "visitor.message", "event": VISITOR_MESSAGE, "payload": payload}
     )
