@@ -9,7 +9,10 @@ with a neutral content type, so nothing uploaded ever runs in our origin.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
@@ -41,7 +44,14 @@ def _inline_type(attachment: Attachment, head: bytes) -> str | None:
     return ctype if sniff(head, "") in _SAME_FAMILY.get(ctype, {ctype}) else None
 
 
-def _serve(attachment: Attachment, *, same_origin_only: bool) -> FileResponse:
+async def _chunks(handle, size: int) -> AsyncIterator[bytes]:
+    """Read the file in a worker thread chunk by chunk (the response's closers close it)."""
+    read = sync_to_async(handle.read, thread_sensitive=False)
+    while chunk := await read(size):
+        yield chunk
+
+
+def _serve(request: HttpRequest, attachment: Attachment, *, same_origin_only: bool) -> FileResponse:
     if not attachment.file:
         raise Http404("This file has not been downloaded yet.")
     try:
@@ -53,6 +63,9 @@ def _serve(attachment: Attachment, *, same_origin_only: bool) -> FileResponse:
     inline = _inline_type(attachment, head)
     response = FileResponse(handle, as_attachment=inline is None, filename=_download_name(attachment.name),
                             content_type=inline or "application/octet-stream")
+    if isinstance(request, ASGIRequest):
+        # Under ASGI a sync iterator is read whole into memory before the first byte goes out: stream instead.
+        response.streaming_content = _chunks(handle, response.block_size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
@@ -66,7 +79,7 @@ def _serve(attachment: Attachment, *, same_origin_only: bool) -> FileResponse:
 @require_safe
 def attachment(request: HttpRequest, slug: str, attachment_id: int) -> FileResponse:
     found = get_object_or_404(Attachment.objects.for_workspace(request.workspace), pk=attachment_id)
-    return _serve(found, same_origin_only=True)
+    return _serve(request, found, same_origin_only=True)
 
 
 @require_safe
@@ -77,4 +90,4 @@ def signed_file(request: HttpRequest, token: str) -> FileResponse:
         raise Http404
     workspace_id, attachment_id = ids
     found = get_object_or_404(Attachment.objects.for_workspace(workspace_id), pk=attachment_id)
-    return _serve(found, same_origin_only=False)
+    return _serve(request, found, same_origin_only=False)
