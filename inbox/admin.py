@@ -76,6 +76,14 @@ class ChannelAdminForm(WorkspaceConsistentForm):
     new_secret, regenerate_secret = _credential_fields(
         _("New signing secret"), _("Generate a new signing secret")
     )
+    # Web chat settings, kept in Channel.config (other kinds ignore them).
+    allowed_origins = forms.CharField(
+        label=_("Allowed origins (web chat)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One site per line, like https://shop.example.com. The widget refuses to load elsewhere."),
+    )
+    greeting = forms.CharField(label=_("Greeting (web chat)"), required=False, max_length=500)
+    ask_name = forms.BooleanField(label=_("Ask the visitor's name (web chat)"), required=False)
+    ask_email = forms.BooleanField(label=_("Ask the visitor's email (web chat)"), required=False)
 
     class Meta:
         model = Channel
@@ -86,6 +94,25 @@ class ChannelAdminForm(WorkspaceConsistentForm):
         self._stored_config = copy.deepcopy(self.instance.config) if self.instance.pk else {}
         if "config" in self.fields:
             self.initial["config"] = mask_config(self._stored_config)
+        stored = self._stored_config if isinstance(self._stored_config, dict) else {}
+        self.initial.setdefault("allowed_origins", "\n".join(stored.get("allowed_origins") or []))
+        self.initial.setdefault("greeting", stored.get("greeting", ""))
+        self.initial.setdefault("ask_name", bool(stored.get("ask_name")))
+        self.initial.setdefault("ask_email", bool(stored.get("ask_email")))
+
+    def clean_allowed_origins(self) -> list[str]:
+        from inbox.services.webchat import normalize_origin
+
+        origins = []
+        for line in (self.cleaned_data.get("allowed_origins") or "").splitlines():
+            if not line.strip():
+                continue
+            origin = normalize_origin(line)
+            if not origin:
+                raise ValidationError(_("“%(line)s” is not a site address like https://shop.example.com.")
+                                      % {"line": line.strip()[:80]})
+            origins.append(origin)
+        return origins
 
     def clean_config(self):
         value = self.cleaned_data.get("config")
@@ -117,11 +144,22 @@ class ChannelAdminForm(WorkspaceConsistentForm):
         return cleaned
 
     def save(self, commit=True):
+        self.generated: dict[str, str] = {}
         for name in ("token", "secret"):
-            if self.cleaned_data.get(f"regenerate_{name}"):
-                setattr(self.instance, name, Channel._meta.get_field(name).get_default())
+            if self.cleaned_data.get(f"regenerate_{name}") or (not self.instance.pk and not self.cleaned_data.get(
+                    f"new_{name}")):
+                value = Channel._meta.get_field(name).get_default()
+                setattr(self.instance, name, value)
+                self.generated[name] = value
             elif self.cleaned_data.get(f"new_{name}"):
                 setattr(self.instance, name, self.cleaned_data[f"new_{name}"])
+        if self.cleaned_data.get("kind") == "webchat" or self.instance.kind == "webchat":
+            config = dict(self.instance.config or {})
+            config.update({"allowed_origins": self.cleaned_data.get("allowed_origins") or [],
+                           "greeting": self.cleaned_data.get("greeting") or "",
+                           "ask_name": bool(self.cleaned_data.get("ask_name")),
+                           "ask_email": bool(self.cleaned_data.get("ask_email"))})
+            self.instance.config = config
         return super().save(commit=commit)
 
 
@@ -143,7 +181,31 @@ class ChannelAdmin(WorkspaceScopedAdmin):
             "description": _("Credentials are write-only: only their last characters are shown."),
         }),
         (_("Outbound"), {"fields": ["webhook_url", "config"]}),
+        (_("Web chat"), {"fields": ["allowed_origins", "greeting", "ask_name", "ask_email"]}),
     ]
+    actions = ["connect_or_test"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A generated credential is shown exactly once, here; afterwards only its last characters.
+        labels = {"token": _("inbound token"), "secret": _("signing secret")}
+        for name, value in getattr(form, "generated", {}).items():
+            self.message_user(
+                request, _("New %(what)s for %(channel)s (copy it now, it is not shown again): %(value)s")
+                % {"what": labels[name], "channel": obj.name, "value": value}, level=messages.WARNING,
+            )
+
+    @admin.action(description=_("Connect / test the selected channels"))
+    def connect_or_test(self, request, queryset):
+        from inbox.services.channels import ChannelError, channel_test
+
+        for channel in queryset.select_related("workspace"):
+            try:
+                result = channel_test(workspace=channel.workspace, channel=channel)
+            except ChannelError as exc:
+                self.message_user(request, f"{channel.name}: {exc}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{channel.name}: {result}", level=messages.SUCCESS)
 
     @admin.display(description=_("inbound webhook URL"))
     def inbound_webhook_url(self, obj: Channel) -> str:

@@ -7,6 +7,16 @@ class ParleyAdminSite(AdminSite):
     site_header = "Parley admin"
     site_title = "Parley admin"
 
+    def login(self, request, extra_context=None):
+        """Workspace admins are not Django "staff": everyone signs in through Parley's own page."""
+        from django.contrib.auth.views import redirect_to_login
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        if request.user.is_authenticated and self.has_permission(request):
+            return redirect(request.GET.get("next") or reverse("admin:index"))
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
     def has_permission(self, request) -> bool:
         user = request.user
         if not (user.is_active and user.is_authenticated):

@@ -469,9 +469,58 @@ def test_channel_credentials_can_be_set_or_regenerated(demo, channel, client_for
     assert channel.secret != old_secret and len(channel.secret) >= 32
     assert channel.config["access_token"] == "replaced-access-token-value-9999"
     assert channel.config["nested"]["app_secret"] == "nested-app-secret-value-5678"
+    first = client.get(_change_url(channel)).content.decode()
+    # A generated secret is shown exactly once (the admin must copy it); a typed token never is.
+    assert channel.secret in first and new_token not in first
     html = client.get(_change_url(channel)).content.decode()
     assert new_token not in html and channel.secret not in html
     assert mask_secret(new_token) in html
+
+
+def test_new_channel_shows_its_generated_token_once(demo, client_for):
+    from inbox.models import Channel
+
+    client = client_for(demo.admin)
+    response = client.post("/admin/inbox/channel/add/", {
+        "workspace": demo.workspace.pk, "kind": "api", "name": "Fresh API", "is_active": "on",
+        "webhook_url": "", "config": "{}", "allowed_origins": "", "greeting": ""})
+    assert response.status_code == 302, _form_errors(response)
+    channel = Channel.objects.get(name="Fresh API")
+    first = client.get(response["Location"]).content.decode()
+    assert channel.token in first and channel.secret in first
+    again = client.get(response["Location"]).content.decode()
+    assert channel.token not in again and channel.secret not in again
+
+
+def test_connect_action_reports_each_channel(demo, channel, client_for):
+    client = client_for(demo.admin)
+    response = client.post("/admin/inbox/channel/", {"action": "connect_or_test", "_selected_action": [channel.pk]},
+                           follow=True)
+    assert response.status_code == 200
+    assert channel.name in response.content.decode()
+
+
+def test_webchat_allowed_origins_are_edited_as_lines(demo, client_for):
+    from inbox.models import Channel
+
+    client = client_for(demo.admin)
+    response = client.post("/admin/inbox/channel/add/", {
+        "workspace": demo.workspace.pk, "kind": "webchat", "name": "Site chat", "is_active": "on",
+        "webhook_url": "", "config": "{}", "allowed_origins": "https://Shop.Example.com/\nhttp://localhost:3000",
+        "greeting": "Hello!", "ask_name": "on"})
+    assert response.status_code == 302, _form_errors(response)
+    config = Channel.objects.get(name="Site chat").config
+    assert config["allowed_origins"] == ["https://shop.example.com", "http://localhost:3000"]
+    assert config["greeting"] == "Hello!" and config["ask_name"] is True and config["ask_email"] is False
+    bad = client.post("/admin/inbox/channel/add/", {
+        "workspace": demo.workspace.pk, "kind": "webchat", "name": "Bad", "webhook_url": "", "config": "{}",
+        "allowed_origins": "not a site", "greeting": ""})
+    assert "allowed_origins" in _form_errors(bad)
+
+
+def test_workspace_admin_signing_in_at_the_admin_goes_to_the_login_page(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_channel_credentials_reject_both_new_value_and_regenerate_and_short_values(demo, channel, client_for):
