@@ -74,6 +74,9 @@ def seed_demo() -> DemoResult:
         for ws in workspaces.values():
             workspace_ensure_defaults(workspace=ws)
     created_conversations = _seed_conversations(workspaces["demo"], members)
+    from inbox.services.webchat import webchat_demo_channel
+
+    webchat_demo_channel()
     _seed_other(workspaces["other"])
     return DemoResult(created_users=created_users, created_conversations=created_conversations)
 
