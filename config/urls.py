@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", workspace_views.ParleyLoginView.as_view(), name="login"),
     path("logout/", workspace_views.logout_view, name="logout"),
     path("account/language/", workspace_views.set_language, name="set_language"),
+    path("account/password/<uidb64>/<token>/", workspace_views.SetPasswordView.as_view(), name="set_password"),
     path("admin/", admin.site.urls),
     path("hooks/", include("inbox.hook_urls")),
     path("widget/", include("inbox.widget_urls")),

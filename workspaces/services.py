@@ -21,3 +21,32 @@ def workspace_add_member(*, workspace: Workspace, user: User, role: str) -> Memb
         workspace=workspace, user=user, defaults={"role": role}
     )
     return membership
+
+
+@transaction.atomic
+def workspace_invite(*, workspace: Workspace, email: str, display_name: str, role: str) -> tuple[Membership, bool]:
+    """Add a person by email: an existing user joins, a new one is created without a usable password.
+
+    Returns (membership, created_user). A new user sets a password through invite_link().
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(email, None, display_name=display_name.strip(),
+                                        first_name=display_name.strip().split(" ")[0] if display_name.strip() else "")
+    membership = workspace_add_member(workspace=workspace, user=user, role=role)
+    return membership, created
+
+
+def invite_link(*, user: User) -> str:
+    """An absolute one-time link where the user chooses a password (Django's reset token)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.PUBLIC_BASE_URL + reverse("set_password", args=[uid, token])

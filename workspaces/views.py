@@ -2,7 +2,7 @@
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +19,15 @@ class ParleyLoginView(LoginView):
     form_class = LoginForm
     template_name = "workspaces/login.html"
     redirect_authenticated_user = True
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """An invited person (or one given a sign-in link by an admin) chooses a password, then signs in."""
+
+    template_name = "workspaces/set_password.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = "/"
 
 
 @require_POST
