@@ -75,8 +75,10 @@ def seed_demo() -> DemoResult:
             workspace_ensure_defaults(workspace=ws)
     created_conversations = _seed_conversations(workspaces["demo"], members)
     from inbox.services.webchat import webchat_demo_channel
+    from snippets.services import ensure_demo_snippets
 
     webchat_demo_channel()
+    ensure_demo_snippets(workspaces["demo"])
     _seed_other(workspaces["other"])
     return DemoResult(created_users=created_users, created_conversations=created_conversations)
 
