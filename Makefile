@@ -20,7 +20,9 @@ system:
 	@scripts/ensure_system.sh
 
 messages: venv
-	@if command -v msgfmt >/dev/null 2>&1; then DEBUG=1 $(PY) manage.py compilemessages -v 0 --ignore=.venv; fi
+	@# The compiled catalogue is committed; recompile when gettext is here (it is not needed to run).
+	@if command -v msgfmt >/dev/null 2>&1 && ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+	  DEBUG=1 $(PY) manage.py compilemessages -v 0 --ignore=.venv; fi
 
 run: venv system messages
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
