@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from pydub import AudioSegment
 from pydub.utils import get_prober_name
@@ -137,6 +138,20 @@ def local_path(source, suffix: str = ".rec") -> Iterator[str]:
         yield tmp.name
 
 
+def remux(path: str, info: AudioInfo) -> bytes | None:
+    """The same audio packets (no re-encoding) in a container that states its length, or None.
+
+    Browsers stream their recordings and never write the duration: without this, the history's player
+    shows 0:00 and cannot seek.
+    """
+    with tempfile.NamedTemporaryFile(suffix=f".{info.extension}") as out:
+        result = _run([AudioSegment.converter, "-nostdin", "-hide_banner", "-v", "error", "-y",
+                       "-protocol_whitelist", "file", "-format_whitelist", DEMUXERS, "-i", path,
+                       "-map", "0:a:0", "-c", "copy", out.name])
+        data = out.read()
+    return data if result.returncode == 0 and data else None
+
+
 def measure_duration(data: bytes) -> float | None:
     """Length in seconds of some audio bytes (an inbound voice message), or None if it is not audio."""
     with tempfile.NamedTemporaryFile(suffix=".rec") as tmp:
@@ -151,7 +166,8 @@ def measure_duration(data: bytes) -> float | None:
 
 
 def prepare_voice(*, upload) -> PreparedFile:
-    """Check a recorded voice note and return it ready to store as it came (the original).
+    """Check a recorded voice note and return it ready to store as the original (as it came; a
+    recording without a stated length is re-wrapped, not re-encoded, so the history can show it).
 
     Refused with a message the agent can act on: empty, over VOICE_MAX_BYTES, not audio (as decoded
     by ffmpeg, whatever its name or declared type), or longer than VOICE_NOTE_MAX_SECONDS.
@@ -165,6 +181,7 @@ def prepare_voice(*, upload) -> PreparedFile:
         info = probe(path)
         cap = limit + DURATION_TOLERANCE + 60  # enough to say how long it is, bounded whatever the file claims
         seconds = decoded_seconds(path, cap=cap)
+        playable = remux(path, info) if info.duration is None and seconds <= limit + DURATION_TOLERANCE else None
     if seconds < MIN_SECONDS:
         raise InboxError(_("The recording is empty or too short."))
     if seconds > limit + DURATION_TOLERANCE:
@@ -173,6 +190,10 @@ def prepare_voice(*, upload) -> PreparedFile:
                              % {"length": limit_label(seconds), "limit": limit_label(limit)})
         raise InboxError(_("The recording is too long; voice notes can be at most %(limit)s.")
                          % {"limit": limit_label(limit)})
+    name = f"voice-note.{info.extension}"
+    if playable:
+        return PreparedFile(name=name, content_type=info.content_type, size=len(playable),
+                            content=ContentFile(playable, name=name), duration=round(seconds, 2))
     upload.seek(0)
-    return PreparedFile(name=f"voice-note.{info.extension}", content_type=info.content_type, size=upload.size,
-                        content=upload, duration=round(seconds, 2))
+    return PreparedFile(name=name, content_type=info.content_type, size=upload.size, content=upload,
+                        duration=round(seconds, 2))

@@ -142,6 +142,19 @@ def test_a_recording_without_a_duration_in_its_header_is_measured_by_decoding(se
         voice.prepare_voice(upload=upload(streamed))
 
 
+def test_a_streamed_recording_is_rewrapped_to_state_its_length_not_reencoded():
+    streamed = subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "libopus",
+                               "-b:a", "32k", "-f", "webm", "pipe:1"], capture_output=True, check=True,
+                              timeout=60).stdout
+    prepared = voice.prepare_voice(upload=upload(streamed))
+    stored = prepared.content.read()
+    assert prepared.size == len(stored) and prepared.content_type == "audio/webm"
+    info = ffprobe(stored)
+    assert float(info["format"]["duration"]) == pytest.approx(2.0, abs=0.1)
+    assert (info["audio"]["codec_name"], info["audio"]["channels"]) == ("opus", 1)
+    assert abs(len(stored) - len(streamed)) < 1024  # the same packets in a new wrapper
+
+
 def test_a_huge_file_is_refused_before_decoding(monkeypatch):
     monkeypatch.setattr(voice, "decoded_seconds", lambda *a, **k: pytest.fail("decoded a file over the limit"))
     with pytest.raises(InboxError, match="too large \\(at most 16 MB\\)"):
