@@ -74,10 +74,8 @@ def seed_demo() -> DemoResult:
         for ws in workspaces.values():
             workspace_ensure_defaults(workspace=ws)
     created_conversations = _seed_conversations(workspaces["demo"], members)
-    from inbox.services.webchat import webchat_demo_channel
     from snippets.services import ensure_demo_snippets
 
-    webchat_demo_channel()
     ensure_demo_snippets(workspaces["demo"])
     _seed_other(workspaces["other"])
     return DemoResult(created_users=created_users, created_conversations=created_conversations)
@@ -92,14 +90,20 @@ def _seed_conversations(workspace: Workspace, members: dict[str, Membership]) ->
     from inbox.services.receiving import receive_message
     from inbox.services.replying import send_reply
 
-    channel = Channel.objects.for_workspace(workspace).filter(kind="api", name="Website API").first()
-    if channel is None:
-        channel = Channel.objects.create(workspace=workspace, kind="api", name="Website API")
+    from inbox.services.webchat import webchat_demo_channel
+
+    api_channel = Channel.objects.for_workspace(workspace).filter(kind="api", name="Website API").first()
+    if api_channel is None:
+        api_channel = Channel.objects.create(workspace=workspace, kind="api", name="Website API")
+    # Answered conversations come through the web chat, whose replies are delivered even without an
+    # outside system; unanswered ones arrive through the API channel (it has no webhook URL yet).
+    chat_channel = webchat_demo_channel()
     if Contact.objects.for_workspace(workspace).exists():
         return 0
     category = ClosingCategory.objects.for_workspace(workspace).order_by("position").first()
     count = 0
     for i, (name, phone, email, text, state) in enumerate(DEMO_CONTACTS, start=1):
+        channel = api_channel if state == "open" else chat_channel
         result = receive_message(
             workspace=workspace, channel=channel,
             inbound=InboundMessage(external_contact_id=f"demo-{i}", external_message_id=f"demo-{i}-1",
