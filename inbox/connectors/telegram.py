@@ -244,9 +244,10 @@ def _method_for(kind: str, attachment: Attachment) -> tuple[str, str]:
         raise SendError(_("%(name)s is larger than Telegram's 50 MB limit for bots.") % {"name": attachment.name})
     if kind == "voice" and ctype in VOICE_TYPES:
         return "sendVoice", "voice"
-    if kind in {"voice", "audio"} and ctype in AUDIO_TYPES:
+    # Otherwise each file by its own type: a message may carry a PDF first and a photo second.
+    if ctype in AUDIO_TYPES:
         return "sendAudio", "audio"
-    if kind == "image" and ctype in PHOTO_TYPES and size <= PHOTO_LIMIT:
+    if ctype in PHOTO_TYPES and size <= PHOTO_LIMIT:
         return "sendPhoto", "photo"
     return "sendDocument", "document"
 

@@ -238,9 +238,10 @@ def _kind_for(kind: str, attachment: Attachment) -> tuple[str, bool]:
     size = attachment.size or (attachment.file.size if attachment.file else 0)
     if size > DOCUMENT_LIMIT:
         raise SendError(_("%(name)s is larger than WhatsApp's 100 MB limit.") % {"name": attachment.name})
-    if kind in {"voice", "audio"} and ctype in AUDIO_TYPES and size <= AUDIO_LIMIT:
+    # Each file by its own type (a message may mix a document and a photo); voice only for voice notes.
+    if ctype in AUDIO_TYPES and size <= AUDIO_LIMIT:
         return "audio", kind == "voice" and ctype == "audio/ogg"
-    if kind == "image" and ctype in IMAGE_TYPES and size <= IMAGE_LIMIT:
+    if ctype in IMAGE_TYPES and size <= IMAGE_LIMIT:
         return "image", False
     return "document", False
 

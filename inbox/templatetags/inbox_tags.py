@@ -54,3 +54,12 @@ def duration(seconds) -> str:
     """62.4 → 1:02"""
     total = int(round(float(seconds or 0)))
     return f"{total // 60}:{total % 60:02d}"
+
+
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@register.filter
+def is_inline_image(content_type: str) -> bool:
+    """Raster images we show as thumbnails (SVG and everything else are download cards)."""
+    return (content_type or "").split(";")[0].strip().lower() in INLINE_IMAGE_TYPES

@@ -225,3 +225,15 @@ def test_history_resync_returns_only_newer_messages(agent_client, demo):
                            created_at=conversation.opened_at)
     html = agent_client.get(url("history", demo, conversation.pk) + f"?after={first.pk}").content.decode()
     assert "second" in html and "first" not in html
+
+
+def test_internal_note_with_files_is_refused_and_nothing_is_stored(agent_client, demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    conversation = f.make_conversation(demo.workspace)
+    response = agent_client.post(url("reply", demo, conversation.pk),
+                                 {"body": "see file", "note": "1",
+                                  "files": SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")},
+                                 headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 422 and "text only" in response.content.decode()
+    assert not Message.objects.filter(kind="note").exists()
