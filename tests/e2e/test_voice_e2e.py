@@ -11,7 +11,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from inbox.connectors import registry
 from inbox.models import Message
+from inbox.services import outbound_media, voice
 from tests import factories as f
 from tests.fakes import graph as g
 from tests.fakes import telegram as tg
@@ -122,6 +124,9 @@ def test_record_play_back_delete_record_again_and_send_to_telegram(demo, asgi_se
     expect(sent).to_have_attribute("data-status", "sent", timeout=15000)
     original = Message.objects.get(direction="out").attachments.get(purpose="original")
     assert original.content_type == "audio/webm" and 1.8 <= original.duration <= 4.0
+    # Recorded mono at a speech bitrate: the web chat (which plays webm/opus) gets it without re-encoding.
+    with original.file.open("rb"), voice.local_path(original.file) as path:
+        assert outbound_media.sendable_as_is(voice.probe(path), original, registry.get("webchat").capabilities)
     axe_check(page)
     assert not browser_log.page_errors
 
