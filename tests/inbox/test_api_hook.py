@@ -58,7 +58,8 @@ def test_missing_authorization_is_401(client, channel):
         ({"contact": {"id": "c"}, "message": {"text": "x"}}, "message.id"),
         ({"contact": {"id": "c"}, "message": {"id": "m"}}, "message.text"),
         ({"contact": {"id": "c"}, "message": {"id": "m", "text": 5}}, "message.text"),
-        ({"contact": {"id": "c"}, "message": {"id": "m", "attachments": [{"name": "x"}]}}, "message.attachments[0].url"),
+        ({"contact": {"id": "c"}, "message": {"id": "m", "attachments": [{"name": "x"}]}},
+         "message.attachments[0].url"),
         ({"contact": {"id": "c"}, "message": {"id": "m", "text": "x" * 5000}}, "message.text"),
     ],
 )
@@ -88,3 +89,25 @@ def test_unknown_channel_is_404(client, channel):
 def test_token_of_another_channel_is_refused(client, channel, other):
     foreign = f.make_channel(other.workspace, "api")
     assert post(client, channel, BODY, token=foreign.token).status_code == 401
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_identical_posts_are_stored_once(demo):
+    from config.asgi import application
+    from tests.e2e.servers import LiveServer
+    from tests.inbox.connectors.helpers import hammer
+
+    channel = f.make_channel(demo.workspace, "api")
+    body = {"contact": {"id": "ext-50", "name": "Ana"}, "message": {"id": "m-50", "text": "Hola"}}
+    server = LiveServer(application)  # the real ASGI server, as in production
+    server.start()
+    try:
+        statuses = hammer(f"{server.url}/hooks/api/{channel.uuid}/", json.dumps(body).encode(),
+                          {"Authorization": f"Bearer {channel.token}"}, n=50)
+    finally:
+        server.stop()
+    assert statuses == [200] * 50
+    assert Message.objects.filter(channel=channel).count() == 1
+    assert Contact.objects.for_workspace(demo.workspace).count() == 1
+    assert channel.conversations.count() == 1
