@@ -153,13 +153,14 @@ def remux(path: str, info: AudioInfo) -> bytes | None:
 
 
 def measure_duration(data: bytes) -> float | None:
-    """Length in seconds of some audio bytes (an inbound voice message), or None if it is not audio."""
+    """Length in seconds of some audio bytes (an inbound voice message, for display), or None if it is
+    not audio. The container's word is enough here; without one, at most 30 minutes are decoded."""
     with tempfile.NamedTemporaryFile(suffix=".rec") as tmp:
         tmp.write(data)
         tmp.flush()
         try:
-            probe(tmp.name)
-            seconds = decoded_seconds(tmp.name, cap=4 * 3600)
+            info = probe(tmp.name)
+            seconds = info.duration if info.duration else decoded_seconds(tmp.name, cap=30 * 60)
         except InboxError:
             return None
     return round(seconds, 2) if seconds > 0 else None
