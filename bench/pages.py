@@ -42,12 +42,14 @@ def populate(n_conv: int, n_msg: int):
             [Contact(workspace=workspace, name=f"Contact {start + i}", phone=f"+3460{start + i:07d}")
              for i in range(size)])
         ContactIdentity.objects.bulk_create(
-            [ContactIdentity(workspace=workspace, contact=c, channel=channel, external_id=f"e{c.pk}") for c in contacts])
+            [ContactIdentity(workspace=workspace, contact=c, channel=channel, external_id=f"e{c.pk}")
+             for c in contacts])
         Conversation.objects.bulk_create([
             Conversation(workspace=workspace, contact=c, channel=channel,
                          status="open" if (start + i) % 3 else "closed",
                          assignee=member if (start + i) % 5 == 0 else None,
-                         opened_at=now - timedelta(minutes=start + i), last_activity_at=now - timedelta(minutes=start + i),
+                         opened_at=now - timedelta(minutes=start + i),
+                         last_activity_at=now - timedelta(minutes=start + i),
                          last_message_preview="Hello there")
             for i, c in enumerate(contacts)])
     conv_ids = list(Conversation.objects.for_workspace(workspace).values_list("id", flat=True))

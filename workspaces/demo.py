@@ -89,7 +89,6 @@ def _seed_conversations(workspace: Workspace, members: dict[str, Membership]) ->
     from inbox.services.closing import conversation_close
     from inbox.services.receiving import receive_message
     from inbox.services.replying import send_reply
-
     from inbox.services.webchat import webchat_demo_channel
 
     api_channel = Channel.objects.for_workspace(workspace).filter(kind="api", name="Website API").first()
