@@ -5,7 +5,8 @@ set -u
 cd "$(dirname "$0")/.."
 # A database name per run, so concurrent runs on one machine do not fight over test_parley.
 DEFAULT_DB="postgres://postgres@127.0.0.1:5432/parley_${PARLEY_TEST_ID:-$$}"
-DEFAULT_REDIS="redis://127.0.0.1:6379/1"
+# And a Redis database per run (1–14), so one run's Celery worker never takes another run's tasks.
+DEFAULT_REDIS="redis://127.0.0.1:6379/$(( (${PARLEY_TEST_ID:-$$} % 14) + 1 ))"
 db="${DATABASE_URL:-$DEFAULT_DB}"
 rd="${REDIS_URL:-$DEFAULT_REDIS}"
 if .venv/bin/python scripts/probe_services.py "$db" "$rd"; then

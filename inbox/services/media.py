@@ -50,7 +50,13 @@ def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
             mimetypes.guess_type(attachment.name)[0] or "application/octet-stream")
         attachment.size = len(data)
         attachment.file.save(attachment.name, ContentFile(data), save=False)
-        attachment.save(update_fields=["file", "content_type", "size"])
+        fields = ["file", "content_type", "size"]
+        if attachment.content_type.startswith("audio/"):
+            from .voice import measure_duration
+
+            attachment.duration = measure_duration(data)  # the history player shows the length
+            fields.append("duration")
+        attachment.save(update_fields=fields)
     return retry
 
 

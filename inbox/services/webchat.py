@@ -152,6 +152,13 @@ def _survey_actions(message: Message) -> list[dict]:
     return actions
 
 
+def _delivered_attachments(message: Message) -> list:
+    """Each file once: the copy converted for this channel where there is one, else the original."""
+    items = list(message.attachments.all())
+    copies = {a.derived_from_id: a for a in items if a.purpose == "delivery"}
+    return [copies.get(a.pk, a) for a in items if a.purpose != "delivery"]
+
+
 def visitor_message_payload(message: Message) -> dict:
     """The minimal JSON a visitor gets for one message: never notes, member emails or other contacts."""
     author = ""
@@ -165,7 +172,7 @@ def visitor_message_payload(message: Message) -> dict:
         "author": author,
         "attachments": [
             {"url": signed_url(a), "name": a.name, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all() if a.file
+            for a in _delivered_attachments(message) if a.file
         ],
         "actions": _survey_actions(message),
         "created_at": message.created_at.isoformat(),
