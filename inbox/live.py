@@ -7,20 +7,24 @@ from django.template.loader import render_to_string
 from workspaces.models import Workspace
 
 from . import selectors
-from .models import Conversation
+from .models import Conversation, Message
 
 
-def message_payload(workspace_id: int, message_id: int) -> dict:
-    workspace = Workspace.objects.get(pk=workspace_id)
-    message = selectors.message_for(workspace=workspace, message_id=message_id)
+def message_payload(workspace_id: int, message_id: int, *, workspace: Workspace | None = None,
+                    message: Message | None = None) -> dict:
+    """`workspace` and a fully loaded `message` may be passed by a caller that has them (no queries)."""
+    workspace = workspace or Workspace.objects.get(pk=workspace_id)
+    message = message or selectors.message_for(workspace=workspace, message_id=message_id)
     html = render_to_string("inbox/_message.html", {"message": message, "slug": workspace.slug})
     return {"conversation_id": message.conversation_id, "message_id": message.pk, "status": message.status,
             "html": html}
 
 
-def conversation_payload(workspace_id: int, conversation_id: int) -> dict:
-    workspace = Workspace.objects.get(pk=workspace_id)
-    conversation = (
+def conversation_payload(workspace_id: int, conversation_id: int, *, workspace: Workspace | None = None,
+                         conversation: Conversation | None = None) -> dict:
+    """`workspace` and a `conversation` with contact, channel and assignee loaded may be passed."""
+    workspace = workspace or Workspace.objects.get(pk=workspace_id)
+    conversation = conversation or (
         Conversation.objects.for_workspace(workspace)
         .select_related("contact", "channel", "assignee__user").get(pk=conversation_id)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,6 +44,8 @@ def receive_message(*, workspace: Workspace, channel: Channel, inbound: InboundM
 
 @transaction.atomic
 def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage) -> Received:
+    if connection.vendor == "postgresql":
+        return _receive_pg(workspace=workspace, channel=channel, inbound=inbound)
     external_id = clean_line(inbound.external_message_id, limit=255) or None
     if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
         return Received(message=None, conversation=None, duplicate=True)
@@ -88,17 +90,67 @@ def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage)
     Conversation.objects.filter(pk=conversation.pk).update(
         last_activity_at=now, unread_count=F("unread_count") + 1, last_message_preview=preview(shown), channel=channel,
     )
+    conversation.last_activity_at, conversation.last_message_preview = now, preview(shown)
+    conversation.unread_count += 1  # the row is locked (or new): this is its value now
+    _after_receive(workspace, inbound, conversation, message, opened)
+    return Received(message=message, conversation=conversation, opened=opened)
+
+
+def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessage) -> Received:
+    """One statement on PostgreSQL (see receiving_pg); the same rules as the portable path."""
+    from .receiving_pg import receive_row
+
+    text = clean_text(inbound.text)[:MESSAGE_MAX_CHARS]
+    shown = text or (inbound.attachments[0].name if inbound.attachments else "")
+    message, conversation, _contact, opened = receive_row(
+        workspace_id=workspace.pk, channel_id=channel.pk,
+        contact_key=clean_line(inbound.external_contact_id, limit=255),
+        name=clean_line(inbound.contact_name, limit=200), phone=clean_line(inbound.phone, limit=40),
+        email=clean_line(inbound.email, limit=254), external_id=clean_line(inbound.external_message_id, limit=255)
+        or None, kind=inbound.kind if inbound.kind in Message.Kind.values else Message.Kind.TEXT, body=text,
+        preview=preview(shown), now=timezone.now(),
+    )
+    if message is None:
+        return Received(message=None, conversation=None, duplicate=True)
+    message.channel = channel
+    if inbound.attachments:
+        Attachment.objects.bulk_create([
+            Attachment(workspace=workspace, message=message, name=clean_line(a.name, limit=255) or "file",
+                       content_type=clean_line(a.content_type, limit=120), source_url=a.url)
+            for a in inbound.attachments
+        ])
+    _after_receive(workspace, inbound, conversation, message, opened)
+    return Received(message=message, conversation=conversation, opened=opened)
+
+
+def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: Conversation, message: Message,
+                   opened: bool) -> None:
+    """After commit: live pushes and the media download."""
     ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
-    if opened:
-        events.publish_on_commit(ws_id, events.CONVERSATION_OPENED, lambda: live.conversation_payload(ws_id, conv_id))
-    else:
-        events.publish_on_commit(ws_id, events.CONVERSATION_UPDATED, lambda: live.conversation_payload(ws_id, conv_id))
-    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
+    # The pushes are rendered from the rows just written, so a busy webhook costs few extra queries.
+    conversation.channel = message.channel
+    if not inbound.attachments:
+        message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
+    name = events.CONVERSATION_OPENED if opened else events.CONVERSATION_UPDATED
+    events.publish_on_commit(ws_id, name, lambda: live.conversation_payload(
+        ws_id, conv_id, workspace=workspace, conversation=_with_relations(conversation)))
+    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(
+        ws_id, msg_id, workspace=workspace, message=message if not inbound.attachments else None))
     if inbound.attachments:
         from inbox import tasks
 
         transaction.on_commit(lambda: tasks.download_attachments.delay(ws_id, msg_id))
-    return Received(message=message, conversation=conversation, opened=opened)
+
+
+def _with_relations(conversation: Conversation) -> Conversation:
+    """Load what a queue row shows (contact, assignee's name) in at most one query each."""
+    if not Conversation.contact.is_cached(conversation):
+        conversation.contact = Contact.objects.get(pk=conversation.contact_id)
+    if conversation.assignee_id and not Conversation.assignee.is_cached(conversation):
+        from workspaces.models import Membership
+
+        conversation.assignee = Membership.objects.select_related("user").get(pk=conversation.assignee_id)
+    return conversation
 
 
 def _fill_blanks(contact: Contact, inbound: InboundMessage) -> None:

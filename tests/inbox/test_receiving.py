@@ -77,3 +77,16 @@ def test_same_external_contact_id_in_another_workspace_is_another_contact(demo, 
     b = inbound(other.workspace, other_channel, contact="same")
     assert a.conversation.contact_id != b.conversation.contact_id
     assert b.conversation.workspace_id == other.workspace.pk
+
+
+@pytest.mark.services
+def test_new_message_from_a_new_contact_takes_at_most_four_statements(demo, channel, django_assert_max_num_queries):
+    inbound(demo.workspace, channel, contact="warm", msg="warm")  # caches (content types…) warmed
+    with django_assert_max_num_queries(4):
+        result = inbound(demo.workspace, channel, contact="brand-new", msg="m-budget", name="Zoe")
+    assert result.opened and result.conversation.contact.name == "Zoe"
+    with django_assert_max_num_queries(4):
+        again = inbound(demo.workspace, channel, contact="brand-new", msg="m-budget-2")
+    assert not again.opened and again.conversation.pk == result.conversation.pk
+    with django_assert_max_num_queries(4):
+        assert inbound(demo.workspace, channel, contact="brand-new", msg="m-budget-2").duplicate
