@@ -125,7 +125,7 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
             error = str(exc)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":
         if error:
-            return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+            return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
         message = selectors.message_for(workspace=request.workspace, message_id=message.pk)
         return render(request, "inbox/_message.html", {"message": message, "slug": slug})
     if error:
@@ -149,7 +149,7 @@ def assign(request: HttpRequest, slug: str, conversation_id: int) -> HttpRespons
             error = str(exc)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":
         if error:
-            return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+            return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
         name = conv.assignee.display_name if conv.assignee else ""
         return HttpResponse(name, content_type="text/plain; charset=utf-8")
     if error:
@@ -184,7 +184,7 @@ def close(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
         context["close_form"] = form
     else:
         flash.error(request, " ".join(str(e) for e in form.non_field_errors()))
-    return render(request, "inbox/inbox.html", context, status=422)
+    return render(request, "inbox/inbox.html", context, status=400)
 
 
 @workspace_member_required
@@ -198,7 +198,7 @@ def retry(request: HttpRequest, slug: str, conversation_id: int, message_id: int
         retry_failed(workspace=request.workspace, message_id=message.pk)
     except InboxError as exc:
         if request.headers.get("X-Requested-With") == "fetch":
-            return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
+            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
         flash.error(request, str(exc))
     if request.headers.get("X-Requested-With") == "fetch":
         message = selectors.message_for(workspace=request.workspace, message_id=message.pk)

@@ -74,7 +74,7 @@ def test_too_big_for_the_channel_is_refused_naming_the_file_and_the_limit(client
     client = client_for(demo.agent)
     response = post_reply(client, demo, conversation, "Here is the catalogue",
                           upload("catalogue.pdf", PDF + b"x" * 2048), upload("ok.txt", b"fine"))
-    assert response.status_code == 422
+    assert response.status_code == 400
     text = response.content.decode()
     assert "“catalogue.pdf”" in text and "limit is 1 KB" in text and ": 2 KB," in text
     # The whole send is refused: nothing stored, nobody assigned, the composer keeps everything.

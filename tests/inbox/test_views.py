@@ -89,11 +89,11 @@ def test_reply_assigns_unassigned_conversation_to_the_sender(agent_client, demo)
     assert conversation.assignee == demo.agent
 
 
-def test_empty_reply_answers_422_with_the_reason(agent_client, demo):
+def test_empty_reply_answers_400_with_the_reason(agent_client, demo):
     conversation = f.make_conversation(demo.workspace)
     response = agent_client.post(url("reply", demo, conversation.pk), {"body": "   "},
                                  headers={"X-Requested-With": "fetch"})
-    assert response.status_code == 422 and response.content
+    assert response.status_code == 400 and response.content
     assert not Message.objects.filter(direction="out").exists()
 
 
@@ -126,7 +126,7 @@ def test_assigning_a_member_of_another_workspace_is_refused(agent_client, demo, 
     conversation = f.make_conversation(demo.workspace)
     response = agent_client.post(url("assign", demo, conversation.pk), {"assignee": other.agent.pk},
                                  headers={"X-Requested-With": "fetch"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     conversation.refresh_from_db()
     assert conversation.assignee is None
 
@@ -134,7 +134,7 @@ def test_assigning_a_member_of_another_workspace_is_refused(agent_client, demo, 
 def test_close_requires_category_and_summary(agent_client, demo):
     conversation = f.make_conversation(demo.workspace)
     response = agent_client.post(url("close", demo, conversation.pk), {"category": "", "summary": ""})
-    assert response.status_code == 422
+    assert response.status_code == 400
     html = response.content.decode()
     assert html.count('class="field-error"') == 2
     conversation.refresh_from_db()
@@ -235,5 +235,5 @@ def test_internal_note_with_files_is_refused_and_nothing_is_stored(agent_client,
                                  {"body": "see file", "note": "1",
                                   "files": SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")},
                                  headers={"X-Requested-With": "fetch"})
-    assert response.status_code == 422 and "text only" in response.content.decode()
+    assert response.status_code == 400 and "text only" in response.content.decode()
     assert not Message.objects.filter(kind="note").exists()

@@ -197,7 +197,7 @@ def test_the_reply_view_refuses_a_bad_recording_and_stores_nothing(demo, client_
     url = reverse("inbox:reply", args=[demo.slug, conversation.pk])
     response = client_for(demo.agent).post(url, {"body": "caption", "voice": upload(b"nope" * 100)},
                                            headers={"X-Requested-With": "fetch"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.content.decode() == "The recording is not audio that can be played."
     assert not Message.objects.filter(direction="out").exists()
 

@@ -81,7 +81,7 @@ def test_files_the_member_may_not_use_are_refused_and_nothing_is_sent(demo, othe
     mine = make_file(make_snippet(demo.workspace, "invoice"))
     conversation = f.make_conversation(demo.workspace)
     response = _reply(client_for(demo.agent), conversation, "Hi", [mine.pk, *ids])
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.content.decode() == "That snippet file is not available."
     assert not Message.objects.filter(conversation=conversation, direction="out").exists()
     conversation.refresh_from_db()
@@ -96,7 +96,7 @@ def test_a_file_the_channel_refuses_is_refused_with_its_reason(demo, no_tasks, c
     pdf = make_file(make_snippet(demo.workspace, "invoice"))
     conversation = f.make_conversation(demo.workspace)
     response = _reply(client_for(demo.agent), conversation, "Hi", [pdf.pk])
-    assert response.status_code == 422 and "too large for this channel" in response.content.decode()
+    assert response.status_code == 400 and "too large for this channel" in response.content.decode()
 
 
 def test_ensure_demo_snippets_is_idempotent(demo):
