@@ -38,6 +38,18 @@ def _cursor(conversation: Conversation) -> str:
     return f"{conversation.last_activity_at.isoformat()}_{conversation.pk}"
 
 
+def _keyset_page(qs, cursor: str | None, limit: int) -> QueuePage:
+    """One page of conversations ordered by (-last_activity_at, -id), after the cursor (indexed seek)."""
+    after = _parse_cursor(cursor)
+    if after is not None:
+        stamp, pk = after
+        qs = qs.filter(Q(last_activity_at__lt=stamp) | Q(last_activity_at=stamp, id__lt=pk))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return QueuePage(rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None)
+
+
 def _tab_filter(tab: str, member: Membership) -> Q:
     if tab == "mine":
         return Q(assignee=member)
@@ -54,14 +66,7 @@ def queue(*, workspace: Workspace, member: Membership, tab: str, cursor: str | N
         .select_related("contact", "channel", "assignee__user")
         .order_by("-last_activity_at", "-id")
     )
-    after = _parse_cursor(cursor)
-    if after is not None:
-        stamp, pk = after
-        qs = qs.filter(Q(last_activity_at__lt=stamp) | Q(last_activity_at=stamp, id__lt=pk))
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return QueuePage(rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None)
+    return _keyset_page(qs, cursor, limit)
 
 
 def queue_counts(*, workspace: Workspace, member: Membership) -> dict[str, int]:
@@ -132,11 +137,4 @@ def closed_conversations(*, workspace: Workspace, cursor: str | None = None, lim
         .select_related("contact", "channel", "closing_note__category", "closing_note__author__user")
         .order_by("-last_activity_at", "-id")
     )
-    after = _parse_cursor(cursor)
-    if after is not None:
-        stamp, pk = after
-        qs = qs.filter(Q(last_activity_at__lt=stamp) | Q(last_activity_at=stamp, id__lt=pk))
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return QueuePage(rows=rows, next_cursor=_cursor(rows[-1]) if more and rows else None)
+    return _keyset_page(qs, cursor, limit)
