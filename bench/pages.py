@@ -26,12 +26,14 @@ def populate(n_conv: int, n_msg: int):
 
     workspace = Workspace.objects.filter(slug=SLUG).first()
     if workspace and Conversation.objects.for_workspace(workspace).count() >= n_conv:
-        return workspace, Membership.objects.for_workspace(workspace).first()
+        member = Membership.objects.for_workspace(workspace).first()
+        Membership.objects.filter(pk=member.pk).update(role="supervisor")  # the review page needs it
+        return workspace, member
     if workspace:
         workspace.delete()
     workspace = Workspace.objects.create(name="Bench pages", slug=SLUG)
     user, _ = User.objects.get_or_create(email="bench-pages@example.test")
-    member = Membership.objects.create(workspace=workspace, user=user, role="agent")
+    member = Membership.objects.create(workspace=workspace, user=user, role="supervisor")
     channel = Channel.objects.create(workspace=workspace, kind="api", name="Bench")
     now = timezone.now()
     batch = 5000

@@ -13,7 +13,7 @@ from workspaces.models import Membership, Workspace
 from .models import Attachment, ClosingCategory, Conversation, Message
 
 TABS = ("mine", "unassigned", "all")
-QUEUE_PAGE = 50
+QUEUE_PAGE = 30  # a window: "Load more" (keyset) brings the next one
 COUNT_CAP = 1000  # tab counts are capped ("999+") so no request counts a whole table
 HISTORY_PAGE = 200
 

@@ -14,7 +14,7 @@ def short_time(value):
     if not value:
         return ""
     local = timezone.localtime(value)
-    now = timezone.localtime()
+    now = timezone.localtime(timezone.now())
     if local.date() == now.date():
         return date_format(local, "H:i")
     if local.year == now.year:
