@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -105,9 +106,9 @@ class Membership(TenantModel):
     """A user's role in one workspace."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", _("Admin")
-        SUPERVISOR = "supervisor", _("Supervisor")
-        AGENT = "agent", _("Agent")
+        ADMIN = "admin", pgettext_lazy("role", "Admin")
+        SUPERVISOR = "supervisor", pgettext_lazy("role", "Supervisor")
+        AGENT = "agent", pgettext_lazy("role", "Agent")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
