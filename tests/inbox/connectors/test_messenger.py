@@ -94,6 +94,7 @@ def test_the_same_payload_twice_is_stored_once(client, channel):
     assert Message.objects.filter(channel=channel).count() == 1
 
 
+@pytest.mark.services  # real concurrency needs PostgreSQL; SQLite serialises writers
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_identical_posts_are_stored_once(live_server, demo):
     channel = f.make_channel(demo.workspace, "messenger", config={"page_id": g.PAGE_ID, "app_secret": g.APP_SECRET})
