@@ -21,8 +21,12 @@ def message_payload(workspace_id: int, message_id: int, *, workspace: Workspace 
 
 
 def conversation_payload(workspace_id: int, conversation_id: int, *, workspace: Workspace | None = None,
-                         conversation: Conversation | None = None) -> dict:
-    """`workspace` and a `conversation` with contact, channel and assignee loaded may be passed."""
+                         conversation: Conversation | None = None, counts: bool = True) -> dict:
+    """`workspace` and a `conversation` with contact, channel and assignee loaded may be passed.
+
+    counts=False when the event cannot change the tab counts (new activity on an open conversation
+    that keeps its assignee): the browser keeps the counts it has, and the push costs one query less.
+    """
     workspace = workspace or Workspace.objects.get(pk=workspace_id)
     conversation = conversation or (
         Conversation.objects.for_workspace(workspace)
@@ -37,5 +41,5 @@ def conversation_payload(workspace_id: int, conversation_id: int, *, workspace: 
         "unread": conversation.unread_count,
         "activity": conversation.last_activity_at.isoformat(),
         "row_html": html,
-        "counts": selectors.open_counts_by_assignee(workspace=workspace),
+        "counts": selectors.open_counts_by_assignee(workspace=workspace) if counts else None,
     }

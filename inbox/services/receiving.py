@@ -133,7 +133,7 @@ def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: 
         message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
     name = events.CONVERSATION_OPENED if opened else events.CONVERSATION_UPDATED
     events.publish_on_commit(ws_id, name, lambda: live.conversation_payload(
-        ws_id, conv_id, workspace=workspace, conversation=_with_relations(conversation)))
+        ws_id, conv_id, workspace=workspace, conversation=_with_relations(conversation), counts=opened))
     events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(
         ws_id, msg_id, workspace=workspace, message=message if not inbound.attachments else None))
     if inbound.attachments:

@@ -81,7 +81,7 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
     events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
     events.publish_on_commit(
         ws_id, events.CONVERSATION_ASSIGNED if assigned else events.CONVERSATION_UPDATED,
-        lambda: live.conversation_payload(ws_id, conv_id),
+        lambda: live.conversation_payload(ws_id, conv_id, counts=assigned),
     )
     from inbox import tasks
 
@@ -118,4 +118,4 @@ def mark_read(*, workspace: Workspace, conversation_id: int) -> None:
     if updated:
         ws_id = workspace.pk
         events.publish_on_commit(ws_id, events.CONVERSATION_UPDATED,
-                                 lambda: live.conversation_payload(ws_id, conversation_id))
+                                 lambda: live.conversation_payload(ws_id, conversation_id, counts=False))
