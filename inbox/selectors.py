@@ -85,14 +85,14 @@ def open_counts_by_assignee(*, workspace: Workspace) -> dict:
     Counts come from the newest COUNT_CAP open conversations, so one push costs the same on a
     workspace with 100 or 100,000 open conversations; the tabs show "999+" past the cap.
     """
-    sample = (
-        Conversation.objects.for_workspace(workspace).open().order_by("-last_activity_at")
-        .values_list("assignee_id", flat=True)[:COUNT_CAP]
+    newest = (
+        Conversation.objects.for_workspace(workspace).open().order_by("-last_activity_at", "-id")
+        .values("id")[:COUNT_CAP]
     )
-    by: dict[str, int] = {}
-    for assignee_id in sample:
-        key = str(assignee_id or "")
-        by[key] = by.get(key, 0) + 1
+    rows = (
+        Conversation.objects.filter(id__in=newest).order_by().values("assignee_id").annotate(n=Count("id"))
+    )
+    by = {str(r["assignee_id"] or ""): r["n"] for r in rows}
     return {"all": sum(by.values()), "unassigned": by.get("", 0), "by_assignee": by}
 
 
