@@ -144,6 +144,8 @@ def test_debug_that_is_not_a_boolean_fails_with_one_line_naming_it(tmp_path):
         ("AXES_FAILURE_LIMIT", "many"),
         ("AXES_FAILURE_LIMIT", "0"),
         ("AXES_ENABLED", "nah"),
+        ("LOG_LEVEL", "LOUD"),
+        ("VOICE_NOTE_MAX_SECONDS", "-5"),
     ],
 )
 def test_other_malformed_settings_fail_with_one_line_naming_them(tmp_path, variable, value):
