@@ -6,7 +6,7 @@ from celery import shared_task
 
 from workspaces.models import Workspace
 
-from .services import delivery, media
+from .services import delivery, media, profiles
 
 
 @shared_task(bind=True, acks_late=True, max_retries=delivery.MAX_ATTEMPTS)
@@ -35,4 +35,13 @@ def download_attachments(self, workspace_id: int, message_id: int) -> None:
     if workspace is None:
         return
     if media.download_attachments(workspace=workspace, message_id=message_id):
+        raise self.retry()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+def fetch_contact_profile(self, workspace_id: int, contact_id: int, channel_id: int) -> None:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return
+    if profiles.contact_fill_from_channel(workspace=workspace, contact_id=contact_id, channel_id=channel_id):
         raise self.retry()

@@ -111,6 +111,13 @@ class MessengerConnector(Connector):
                 items.extend(_parse_event(event, f"entry[{i}].messaging[{j}]"))
         return items
 
+    def fetch_profile(self, channel: Channel, external_contact_id: str) -> dict[str, str]:
+        """The person's name from the User Profile API (webhooks carry only the page-scoped id)."""
+        answer = meta.graph("GET", external_contact_id, token=_config(channel, "access_token"), product=PRODUCT,
+                            params={"fields": "first_name,last_name"})
+        name = " ".join(filter(None, [meta.text_of(answer.get("first_name")), meta.text_of(answer.get("last_name"))]))
+        return {"name": name}
+
     def send(self, channel: Channel, message: Message) -> SendResult:
         token = _config(channel, "access_token")
         page_id = meta.text_of(channel.config.get("page_id"))
@@ -154,9 +161,10 @@ def _kind_for(kind: str, attachment: Attachment) -> str:
     size = attachment.size or (attachment.file.size if attachment.file else 0)
     if size > FILE_LIMIT:
         raise SendError(_("%(name)s is larger than Messenger's 25 MB limit.") % {"name": attachment.name})
-    if kind in {"voice", "audio"} and ctype.startswith("audio/"):
+    # By the file's own type: a message may carry a document and a photo together.
+    if ctype.startswith("audio/"):
         return "audio"
-    if kind == "image" and ctype.startswith("image/"):
+    if ctype.startswith("image/"):
         return "image"
     return "file"
 

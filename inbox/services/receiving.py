@@ -55,6 +55,7 @@ def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage)
         ContactIdentity.objects.for_workspace(workspace).select_related("contact")
         .filter(channel=channel, external_id=contact_key).first()
     )
+    new_contact = identity is None
     if identity is None:
         contact = Contact.objects.create(
             workspace=workspace, name=clean_line(inbound.contact_name, limit=200),
@@ -92,7 +93,7 @@ def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage)
     )
     conversation.last_activity_at, conversation.last_message_preview = now, preview(shown)
     conversation.unread_count += 1  # the row is locked (or new): this is its value now
-    _after_receive(workspace, inbound, conversation, message, opened)
+    _after_receive(workspace, inbound, conversation, message, opened, nameless_contact=new_contact and not contact.name)
     return Received(message=message, conversation=conversation, opened=opened)
 
 
@@ -102,7 +103,7 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
 
     text = clean_text(inbound.text)[:MESSAGE_MAX_CHARS]
     shown = text or (inbound.attachments[0].name if inbound.attachments else "")
-    message, conversation, _contact, opened = receive_row(
+    message, conversation, contact, opened = receive_row(
         workspace_id=workspace.pk, channel_id=channel.pk,
         contact_key=clean_line(inbound.external_contact_id, limit=255),
         name=clean_line(inbound.contact_name, limit=200), phone=clean_line(inbound.phone, limit=40),
@@ -113,19 +114,20 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
     if message is None:
         return Received(message=None, conversation=None, duplicate=True)
     message.channel = channel
+    nameless = contact is not None and not contact.name
     if inbound.attachments:
         Attachment.objects.bulk_create([
             Attachment(workspace=workspace, message=message, name=clean_line(a.name, limit=255) or "file",
                        content_type=clean_line(a.content_type, limit=120), source_url=a.url)
             for a in inbound.attachments
         ])
-    _after_receive(workspace, inbound, conversation, message, opened)
+    _after_receive(workspace, inbound, conversation, message, opened, nameless_contact=nameless)
     return Received(message=message, conversation=conversation, opened=opened)
 
 
 def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: Conversation, message: Message,
-                   opened: bool) -> None:
-    """After commit: live pushes and the media download."""
+                   opened: bool, *, nameless_contact: bool = False) -> None:
+    """After commit: live pushes, the media download, and the profile lookup for a nameless new contact."""
     ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
     # The pushes are rendered from the rows just written, so a busy webhook costs few extra queries.
     conversation.channel = message.channel
@@ -140,6 +142,14 @@ def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: 
         from inbox import tasks
 
         transaction.on_commit(lambda: tasks.download_attachments.delay(ws_id, msg_id))
+    if nameless_contact:
+        from inbox import tasks
+        from inbox.services.profiles import wants_profile
+
+        channel = message.channel
+        if wants_profile(channel.kind):
+            contact_id = conversation.contact_id
+            transaction.on_commit(lambda: tasks.fetch_contact_profile.delay(ws_id, contact_id, channel.pk))
 
 
 def _with_relations(conversation: Conversation) -> Conversation:

@@ -48,6 +48,8 @@ class FakeGraph(FakeServer):
         self.phone_numbers = {PHONE_NUMBER_ID: {"display_phone_number": DISPLAY_NUMBER,
                                                 "verified_name": "Parley Demo", "id": PHONE_NUMBER_ID}}
         self.pages = {PAGE_ID: {"name": "Parley Demo Page", "id": PAGE_ID}}
+        # Messenger's User Profile API: GET /<PSID>?fields=first_name,last_name
+        self.profiles = {PSID: {"first_name": "Lucía", "last_name": "Pérez", "id": PSID}}
         self.media: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(1)
 
@@ -99,6 +101,8 @@ class FakeGraph(FakeServer):
             return Reply(200, self.phone_numbers[object_id])
         if object_id in self.pages:
             return Reply(200, self.pages[object_id])
+        if object_id in self.profiles:
+            return Reply(200, self.profiles[object_id])
         if object_id in self.media:
             data, mime = self.media[object_id]
             return Reply(200, {"messaging_product": "whatsapp", "url": f"{self.url}/media-download/{object_id}",

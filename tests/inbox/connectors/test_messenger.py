@@ -189,3 +189,41 @@ def test_capabilities_say_no_voice_notes():
     caps = registry.get("messenger").capabilities
     assert not caps.voice_note and caps.audio and caps.file and caps.image
     assert caps.max_file_bytes == 25 * 1024 * 1024
+
+
+def test_a_new_contact_gets_its_name_from_the_profile_api(client, channel, fake_graph, demo,
+                                                          django_capture_on_commit_callbacks, monkeypatch):
+    from inbox import tasks
+    from inbox.services.profiles import contact_fill_from_channel
+
+    queued = []
+    monkeypatch.setattr(tasks.fetch_contact_profile, "delay", lambda *a: queued.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, channel, g.ms_payload(g.ms_message(text="hello")))
+    contact = Message.objects.get(channel=channel).conversation.contact
+    assert contact.name == "" and queued == [(demo.workspace.pk, contact.pk, channel.pk)]
+    assert contact_fill_from_channel(workspace=demo.workspace, contact_id=contact.pk, channel_id=channel.pk) is False
+    contact.refresh_from_db()
+    assert contact.name == "Lucía Pérez"
+    [call] = fake_graph.calls(f"/{g.PSID}")
+    assert call.query == {"fields": "first_name,last_name"} and call.bearer == g.PAGE_TOKEN
+
+
+def test_profile_lookup_failures_keep_the_contact_and_retry_only_when_transient(channel, fake_graph, demo):
+    from contacts.models import Contact
+    from inbox.services.profiles import contact_fill_from_channel
+
+    contact = f.make_contact(demo.workspace, channel, name="", external_id=g.PSID)
+    fake_graph.script(f"/{g.PSID}", Reply(503, b"down", content_type="text/plain"))
+    assert contact_fill_from_channel(workspace=demo.workspace, contact_id=contact.pk, channel_id=channel.pk) is True
+    fake_graph.script(f"/{g.PSID}", g.graph_error("(#230) Requires pages_messaging permission", 230))
+    assert contact_fill_from_channel(workspace=demo.workspace, contact_id=contact.pk, channel_id=channel.pk) is False
+    assert Contact.objects.get(pk=contact.pk).name == ""
+
+
+def test_a_named_contact_is_not_looked_up(channel, fake_graph, demo):
+    from inbox.services.profiles import contact_fill_from_channel
+
+    contact = f.make_contact(demo.workspace, channel, name="Known Name", external_id=g.PSID)
+    assert contact_fill_from_channel(workspace=demo.workspace, contact_id=contact.pk, channel_id=channel.pk) is False
+    assert fake_graph.calls(f"/{g.PSID}") == []
