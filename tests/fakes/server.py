@@ -139,4 +139,5 @@ class FakeServer:
             return Reply(599, {"fake_error": repr(exc)})
 
     def handle(self, request: Recorded) -> Reply:
-        raise NotImplementedError
+        """Subclasses answer like the real service; the base answers every unscripted request 404."""
+        return Reply(404, {"error": f"no fake route for {request.method} {request.path}"})
