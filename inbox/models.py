@@ -137,6 +137,9 @@ class Message(TenantModel):
     failure_reason = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=255, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Parts of a multi-part send the provider already accepted ({part key: provider id}), so a retry
+    # after a failure half-way sends only the rest (the contact never gets the first part twice).
+    delivered_parts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 

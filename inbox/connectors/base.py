@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -82,6 +83,24 @@ class BadPayload(Exception):
 
 class NotAuthentic(Exception):
     """An inbound request failed verification (answered 401/403, nothing stored)."""
+
+
+def send_part(message: Message, key: str, send: Callable[[], str | None]) -> str | None:
+    """Send one part of a message (a text chunk, one file) unless an earlier attempt already did.
+
+    Returns the provider's id for the part. Delivery persists each accepted part right away, so a
+    retry after a failure part-way skips what the contact already received.
+    """
+    done = message.delivered_parts if isinstance(message.delivered_parts, dict) else {}
+    if key in done:
+        return done[key] or None
+    sent_id = send()
+    done = {**done, key: sent_id or ""}
+    message.delivered_parts = done
+    recorder = getattr(message, "record_parts", None)
+    if recorder is not None:
+        recorder(done)
+    return sent_id
 
 
 class Connector(ABC):

@@ -19,6 +19,7 @@ from .base import (
     SendResult,
     StatusReceipt,
     registry,
+    send_part,
 )
 
 if TYPE_CHECKING:
@@ -133,26 +134,33 @@ class MessengerConnector(Connector):
         ids: list[str] = []
         for start in range(0, len(text), TEXT_LIMIT):
             chunk = text[start:start + TEXT_LIMIT]
-            answer = meta.graph("POST", path, token=token, product=PRODUCT, json_body={
-                "recipient": recipient, "messaging_type": "RESPONSE", "message": {"text": chunk}})
-            _collect(answer, ids)
+            _collect(send_part(message, f"text:{start}", lambda chunk=chunk: _message_id(meta.graph(
+                "POST", path, token=token, product=PRODUCT, json_body={
+                    "recipient": recipient, "messaging_type": "RESPONSE", "message": {"text": chunk}}))), ids)
         for attachment in attachments:
             kind = _kind_for(message.kind, attachment)
             if not attachment.file:
                 raise SendError(_("%(name)s has no stored file to send.") % {"name": attachment.name})
             ctype = attachment.content_type or "application/octet-stream"
-            with attachment.file.open("rb") as handle:
-                answer = meta.graph("POST", path, token=token, product=PRODUCT, data={
-                    "recipient": json.dumps(recipient), "messaging_type": "RESPONSE",
-                    "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}}),
-                }, files={"filedata": (attachment.name, handle, ctype)})
-            _collect(answer, ids)
+
+            def upload(attachment=attachment, kind=kind, ctype=ctype) -> str | None:
+                with attachment.file.open("rb") as handle:
+                    return _message_id(meta.graph("POST", path, token=token, product=PRODUCT, data={
+                        "recipient": json.dumps(recipient), "messaging_type": "RESPONSE",
+                        "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}}),
+                    }, files={"filedata": (attachment.name, handle, ctype)}))
+
+            _collect(send_part(message, f"file:{attachment.pk}", upload), ids)
         return SendResult(external_id=ids[0] if ids else None)
 
 
-def _collect(answer: dict, ids: list[str]) -> None:
-    if answer.get("message_id"):
-        ids.append(str(answer["message_id"]))
+def _message_id(answer: dict) -> str | None:
+    return str(answer["message_id"]) if answer.get("message_id") else None
+
+
+def _collect(sent_id: str | None, ids: list[str]) -> None:
+    if sent_id:
+        ids.append(sent_id)
 
 
 def _kind_for(kind: str, attachment: Attachment) -> str:

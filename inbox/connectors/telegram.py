@@ -23,6 +23,7 @@ from .base import (
     SendResult,
     TransientSendError,
     registry,
+    send_part,
 )
 from .http import TIMEOUT, retry_after_seconds
 
@@ -217,16 +218,21 @@ class TelegramConnector(Connector):
         if text.strip() or not attachments:
             if not text.strip():
                 raise SendError(_("There is nothing to send."))
-            first_id = self._sent_id(chat_id, call(token, "sendMessage", data={"chat_id": chat_id, "text": text}))
+            first_id = send_part(message, "text", lambda: self._sent_id(
+                chat_id, call(token, "sendMessage", data={"chat_id": chat_id, "text": text})))
         for i, attachment in enumerate(attachments):
             method, field = _method_for(message.kind, attachment)
             data = {"chat_id": chat_id}
             if i == 0 and caption:
                 data["caption"] = caption
-            with _open(attachment) as handle:
-                files = {field: (attachment.name, handle, attachment.content_type or "application/octet-stream")}
-                result = call(token, method, data=data, files=files)
-            first_id = first_id or self._sent_id(chat_id, result)
+
+            def upload(attachment=attachment, method=method, field=field, data=data) -> str | None:
+                with _open(attachment) as handle:
+                    files = {field: (attachment.name, handle, attachment.content_type or "application/octet-stream")}
+                    return self._sent_id(chat_id, call(token, method, data=data, files=files))
+
+            sent_id = send_part(message, f"file:{attachment.pk}", upload)
+            first_id = first_id or sent_id
         return SendResult(external_id=first_id)
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from .base import (
     SendResult,
     StatusReceipt,
     registry,
+    send_part,
 )
 
 if TYPE_CHECKING:
@@ -190,27 +192,34 @@ class WhatsAppConnector(Connector):
             caption, text = text, ""
         ids: list[str] = []
 
-        def post(kind: str, body: dict) -> None:
-            answer = meta.graph("POST", f"{number}/messages", token=token, product=PRODUCT, json_body={
-                "messaging_product": "whatsapp", "recipient_type": "individual", "to": identity.external_id,
-                "type": kind, kind: body})
-            sent = answer.get("messages") if isinstance(answer.get("messages"), list) else []
-            if sent and isinstance(sent[0], dict) and sent[0].get("id"):
-                ids.append(str(sent[0]["id"]))
+        def post(key: str, kind: str, body: Callable[[], dict]) -> None:
+            def call() -> str | None:
+                answer = meta.graph("POST", f"{number}/messages", token=token, product=PRODUCT, json_body={
+                    "messaging_product": "whatsapp", "recipient_type": "individual", "to": identity.external_id,
+                    "type": kind, kind: body()})
+                sent = answer.get("messages") if isinstance(answer.get("messages"), list) else []
+                return str(sent[0]["id"]) if sent and isinstance(sent[0], dict) and sent[0].get("id") else None
+
+            sent_id = send_part(message, key, call)
+            if sent_id:
+                ids.append(sent_id)
 
         if text.strip():
-            post("text", {"body": text, "preview_url": False})
+            post("text", "text", lambda: {"body": text, "preview_url": False})
         elif not attachments:
             raise SendError(_("There is nothing to send."))
         for i, (attachment, (kind, voice)) in enumerate(attachments):
-            body: dict[str, Any] = {"id": self._upload(token, number, attachment)}
-            if kind == "audio" and voice:
-                body["voice"] = True
-            if kind == "document":
-                body["filename"] = attachment.name
-            if i == 0 and caption and kind in {"image", "document"}:
-                body["caption"] = caption
-            post(kind, body)
+            def body(attachment=attachment, kind=kind, voice=voice, first=i == 0) -> dict[str, Any]:
+                result: dict[str, Any] = {"id": self._upload(token, number, attachment)}  # only when sent
+                if kind == "audio" and voice:
+                    result["voice"] = True
+                if kind == "document":
+                    result["filename"] = attachment.name
+                if first and caption and kind in {"image", "document"}:
+                    result["caption"] = caption
+                return result
+
+            post(f"file:{attachment.pk}", kind, body)
         return SendResult(external_id=ids[0] if ids else None)
 
     @staticmethod

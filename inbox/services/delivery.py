@@ -75,6 +75,8 @@ def deliver(*, workspace: Workspace, message_id: int, final_attempt: bool = Fals
             outbound_media.prepare_for_channel(message=message, capabilities=connector.capabilities)
             message = _reload(workspace, message)
             outbound_media.bind_for_delivery(message)
+        message.record_parts = lambda parts, pk=message.pk: Message.objects.filter(pk=pk).update(
+            delivered_parts=parts)
         result = connector.send(message.channel, message)
     except TransientSendError as exc:
         if final_attempt or message.attempts >= MAX_ATTEMPTS:
