@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .connectors import registry
-from .connectors.base import BadPayload, InboundMessage, NotAuthentic, SendError, StatusReceipt
+from .connectors.base import BadPayload, InboundMessage, NotAuthentic, ReadUpTo, SendError, StatusReceipt
 from .errors import InboxError
 from .models import Channel
-from .services.receiving import receive_message, receive_status
+from .services.receiving import receive_message, receive_read_up_to, receive_status
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -53,6 +53,9 @@ def inbound(request: HttpRequest, kind: str, channel_uuid) -> HttpResponse:
                 stored += not result.duplicate
             elif isinstance(item, StatusReceipt):
                 receive_status(workspace=channel.workspace, channel=channel, receipt=item)
+            elif isinstance(item, ReadUpTo):
+                receive_read_up_to(workspace=channel.workspace, channel=channel,
+                                   external_contact_id=item.external_contact_id, until=item.until)
         except InboxError as exc:
             return JsonResponse({"error": str(exc), "field": "message"}, status=400)
     return JsonResponse({"ok": True, "stored": stored, "duplicates": duplicates})

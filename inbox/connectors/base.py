@@ -46,6 +46,14 @@ class StatusReceipt:
 
 
 @dataclass(frozen=True)
+class ReadUpTo:
+    """A provider's word that the contact has read everything we sent up to a moment (Messenger)."""
+
+    external_contact_id: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class Capabilities:
     text: bool = True
     voice_note: bool = False

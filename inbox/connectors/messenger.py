@@ -15,6 +15,7 @@ from .base import (
     Connector,
     InboundAttachment,
     InboundMessage,
+    ReadUpTo,
     SendError,
     SendResult,
     StatusReceipt,
@@ -56,7 +57,7 @@ def _attachments(message: dict, where: str) -> tuple[str, list[InboundAttachment
     return kind, media, texts
 
 
-def _parse_event(event: Any, where: str) -> list[InboundMessage | StatusReceipt]:
+def _parse_event(event: Any, where: str) -> list[InboundMessage | StatusReceipt | ReadUpTo]:
     event = meta.as_dict(event, where)
     sender = meta.text_of(meta.as_dict(event.get("sender"), f"{where}.sender").get("id"))
     timestamp = event.get("timestamp")
@@ -70,8 +71,13 @@ def _parse_event(event: Any, where: str) -> list[InboundMessage | StatusReceipt]
         mid = meta.text_of(postback.get("mid")) or f"postback:{sender}:{timestamp}"
         return [InboundMessage(external_contact_id=sender, external_message_id=mid, text=title, sent_at=sent_at)] \
             if title else []
+    if isinstance(event.get("read"), dict) and sender:
+        watermark = event["read"].get("watermark")
+        if isinstance(watermark, int) and not isinstance(watermark, bool):
+            return [ReadUpTo(external_contact_id=sender, until=datetime.fromtimestamp(watermark / 1000, tz=UTC))]
+        return []
     if "message" not in event:
-        return []  # read receipts (watermark only), reactions, optins…
+        return []  # reactions, optins…
     message = meta.as_dict(event.get("message"), f"{where}.message")
     if message.get("is_echo"):
         return []  # our own page's messages echoed back

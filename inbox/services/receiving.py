@@ -197,3 +197,29 @@ def receive_status(*, workspace: Workspace, channel: Channel, receipt: StatusRec
     ws_id, msg_id = workspace.pk, message.pk
     events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda: live.message_payload(ws_id, msg_id))
     return message
+
+
+READ_UP_TO_LIMIT = 200
+
+
+def receive_read_up_to(*, workspace: Workspace, channel: Channel, external_contact_id: str, until) -> int:
+    """Mark our messages to this contact sent before `until` as read (a read watermark). Returns how many."""
+    identity = (
+        ContactIdentity.objects.for_workspace(workspace)
+        .filter(channel=channel, external_id=clean_line(external_contact_id, limit=255)).first()
+    )
+    if identity is None:
+        return 0
+    ids = list(
+        Message.objects.for_workspace(workspace)
+        .filter(conversation__contact_id=identity.contact_id, channel=channel, direction=Message.Direction.OUT,
+                status__in=[Message.Status.SENT, Message.Status.DELIVERED], created_at__lte=until)
+        .order_by("-id").values_list("pk", flat=True)[:READ_UP_TO_LIMIT]
+    )
+    if not ids:
+        return 0
+    Message.objects.filter(pk__in=ids).update(status=Message.Status.READ, status_changed_at=timezone.now())
+    ws_id = workspace.pk
+    for msg_id in ids:
+        events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda m=msg_id: live.message_payload(ws_id, m))
+    return len(ids)

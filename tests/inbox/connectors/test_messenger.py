@@ -78,6 +78,26 @@ def test_echoes_read_receipts_and_other_pages_are_ignored(client, channel):
     assert not Message.objects.filter(channel=channel).exists()
 
 
+def test_read_watermark_marks_our_earlier_messages_read(client, channel, demo):
+    from datetime import UTC, datetime, timedelta
+
+    contact = f.make_contact(demo.workspace, channel, name="Lucía", external_id=g.PSID)
+    conversation = f.make_conversation(demo.workspace, channel=channel, contact=contact)
+    watermark = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    before = Message.objects.create(workspace=demo.workspace, conversation=conversation, channel=channel,
+                                    direction="out", sender_type="member", body="a", status="sent",
+                                    created_at=watermark - timedelta(minutes=1))
+    after = Message.objects.create(workspace=demo.workspace, conversation=conversation, channel=channel,
+                                   direction="out", sender_type="member", body="b", status="sent",
+                                   created_at=watermark + timedelta(minutes=1))
+    payload = g.ms_payload({"sender": {"id": g.PSID}, "recipient": {"id": g.PAGE_ID}, "timestamp": 1,
+                            "read": {"watermark": int(watermark.timestamp() * 1000)}})
+    assert post(client, channel, payload).status_code == 200
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert (before.status, after.status) == ("read", "sent")
+
+
 def test_delivery_receipts_mark_our_messages_delivered(client, channel):
     message = outbound(channel, contact_id=g.PSID, external_id="m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdj")
     payload = g.ms_payload({"sender": {"id": g.PSID}, "recipient": {"id": g.PAGE_ID}, "timestamp": 1458668856463,
