@@ -12,7 +12,6 @@ from . import meta
 from .base import (
     BadPayload,
     Capabilities,
-    Connector,
     InboundAttachment,
     InboundMessage,
     ReadUpTo,
@@ -24,7 +23,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
     from inbox.models import Attachment, Channel, Message
 
@@ -95,16 +94,10 @@ def _parse_event(event: Any, where: str) -> list[InboundMessage | StatusReceipt 
                            attachments=tuple(media), sent_at=sent_at)]
 
 
-class MessengerConnector(Connector):
+class MessengerConnector(meta.MetaConnector):
     kind = "messenger"
     # Messenger has no voice-note type: a recording is sent as an audio attachment.
     capabilities = Capabilities(voice_note=False, audio=True, file=True, image=True, max_file_bytes=FILE_LIMIT)
-
-    def verify(self, request: HttpRequest, channel: Channel) -> None:
-        meta.verify_signature(request, channel)
-
-    def subscribe(self, request: HttpRequest, channel: Channel) -> HttpResponse:
-        return meta.subscribe(request, channel)
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage | StatusReceipt]:
         payload = meta.load_json(request, "page")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from .base import BadPayload, NotAuthentic, SendError, TransientSendError
+from .base import BadPayload, Connector, NotAuthentic, SendError, TransientSendError
 from .http import TIMEOUT, retry_after_seconds
 
 if TYPE_CHECKING:
@@ -187,3 +187,13 @@ def guess_name(url: str, default: str) -> str:
 
     tail = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return tail[:255] if tail and "." in tail else default
+
+
+class MetaConnector(Connector):
+    """What WhatsApp and Messenger share: the X-Hub-Signature-256 check and the subscription handshake."""
+
+    def verify(self, request: HttpRequest, channel: Channel) -> None:
+        verify_signature(request, channel)
+
+    def subscribe(self, request: HttpRequest, channel: Channel) -> HttpResponse:
+        return subscribe(request, channel)

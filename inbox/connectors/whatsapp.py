@@ -16,7 +16,6 @@ from . import meta
 from .base import (
     BadPayload,
     Capabilities,
-    Connector,
     InboundAttachment,
     InboundMessage,
     SendError,
@@ -27,7 +26,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
     from inbox.models import Attachment, Channel, Message
 
@@ -123,18 +122,12 @@ def _parse_status(status: Any, where: str) -> StatusReceipt | None:
     return StatusReceipt(external_message_id=msg_id, status=ours, reason=reason)
 
 
-class WhatsAppConnector(Connector):
+class WhatsAppConnector(meta.MetaConnector):
     kind = "whatsapp"
     capabilities = Capabilities(voice_note=True, audio=True, file=True, image=True, max_file_bytes=DOCUMENT_LIMIT,
                                 voice_note_formats=("ogg/opus",))
     # Per-kind ceilings WhatsApp enforces (max_file_bytes above is the largest: documents).
     limits = {"audio": AUDIO_LIMIT, "voice": AUDIO_LIMIT, "image": IMAGE_LIMIT, "file": DOCUMENT_LIMIT}
-
-    def verify(self, request: HttpRequest, channel: Channel) -> None:
-        meta.verify_signature(request, channel)
-
-    def subscribe(self, request: HttpRequest, channel: Channel) -> HttpResponse:
-        return meta.subscribe(request, channel)
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage | StatusReceipt]:
         payload = meta.load_json(request, "whatsapp_business_account")
