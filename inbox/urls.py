@@ -10,6 +10,7 @@ urlpatterns = [
     path("messages/<int:conversation_id>/", views.conversation, name="conversation"),
     path("messages/<int:conversation_id>/history/", views.history, name="history"),
     path("messages/<int:conversation_id>/reply/", views.reply, name="reply"),
+    path("messages/<int:conversation_id>/read/", views.read, name="read"),
     path("messages/<int:conversation_id>/assign/", views.assign, name="assign"),
     path("messages/<int:conversation_id>/close/", views.close, name="close"),
     path("messages/<int:conversation_id>/messages/<int:message_id>/retry/", views.retry, name="retry"),

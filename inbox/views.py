@@ -99,6 +99,15 @@ def history(request: HttpRequest, slug: str, conversation_id: int) -> HttpRespon
 
 @workspace_member_required
 @require_POST
+def read(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    """The agent is looking at the conversation as new messages arrive: clear its unread marker."""
+    conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
+    mark_read(workspace=request.workspace, conversation_id=conv.pk)
+    return HttpResponse(status=204)
+
+
+@workspace_member_required
+@require_POST
 def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
     """Send a reply (or save an internal note). htmx/fetch get the message partial, forms a redirect."""
     conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)

@@ -102,6 +102,19 @@
     if (name === "conversation.closed" && !root.dataset.closing) window.location.reload();
   }
 
+  // A new message in the conversation the agent is looking at is read already: clear the marker.
+  var readTimer = null;
+  function markReadSoon() {
+    if (!root.dataset.readUrl || document.visibilityState !== "visible") return;
+    window.clearTimeout(readTimer);
+    readTimer = window.setTimeout(function () { post(root.dataset.readUrl, new FormData()); }, 800);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && document.querySelector(".queue-row.unread a[aria-current]")) {
+      markReadSoon();
+    }
+  });
+
   // ---- websocket with resync -----------------------------------------------------------------
   var socket = null, attempts = 0, connectedOnce = false;
   function setStatus(state, text) {
@@ -139,7 +152,10 @@
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       var p = msg.payload || {};
       if (msg.event === "message.created" || msg.event === "message.updated") {
-        if (String(p.conversation_id) === String(conversationId)) upsertMessage(p.html);
+        if (String(p.conversation_id) === String(conversationId)) {
+          upsertMessage(p.html);
+          if (msg.event === "message.created") markReadSoon();
+        }
       } else if (msg.event && msg.event.indexOf("conversation.") === 0) {
         onConversation(msg.event, p);
       }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -169,3 +170,16 @@ def test_assign_control_reassigns_live(demo, asgi_server, login_page):
     expect(page_b.locator("#queue-list").get_by_role("link", name="Ana García")).to_be_visible()
     page_a.get_by_label("Assign").select_option(label="Unassigned")
     expect(page_b.locator("#queue-list").get_by_role("link", name="Ana García")).to_have_count(0)
+
+
+def test_a_message_arriving_in_the_open_conversation_is_not_left_unread(demo, asgi_server, login_page):
+    channel = f.make_channel(demo.workspace, "api")
+    send_inbound(asgi_server, channel, contact="c-7", message="m-7", text="first", name="Rosa")
+    conversation = Conversation.objects.get(contact__name="Rosa")
+    page = login_page(demo.agent)
+    page.goto(f"/w/{demo.slug}/messages/{conversation.pk}/?tab=all")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    send_inbound(asgi_server, channel, contact="c-7", message="m-8", text="second", name="Rosa")
+    expect(page.get_by_role("log", name="Conversation history")).to_contain_text("second")
+    wait_for(lambda: Conversation.objects.get(pk=conversation.pk).unread_count == 0)
+    expect(page.locator(f"#conv-row-{conversation.pk}")).not_to_have_class(re.compile(r"\bunread\b"))

@@ -237,3 +237,11 @@ def test_internal_note_with_files_is_refused_and_nothing_is_stored(agent_client,
                                  headers={"X-Requested-With": "fetch"})
     assert response.status_code == 400 and "text only" in response.content.decode()
     assert not Message.objects.filter(kind="note").exists()
+
+
+def test_marking_a_conversation_read_clears_its_unread_count(agent_client, demo):
+    conversation = f.make_conversation(demo.workspace)
+    response = agent_client.post(url("read", demo, conversation.pk))
+    assert response.status_code == 204
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 0
