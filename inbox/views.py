@@ -118,11 +118,10 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
         error = " ".join(e for errs in form.errors.values() for e in errs)
     else:
         try:
-            if form.cleaned_data["note"] and (request.FILES or request.POST.getlist("snippet_attachment")):
-                raise InboxError(_("Internal notes are text only: remove the files, or send them as a reply."))
             if form.cleaned_data["note"]:
                 message = add_note(workspace=request.workspace, conversation_id=conv.pk,
-                                   member=request.membership, body=form.cleaned_data["body"])
+                                   member=request.membership, body=form.cleaned_data["body"],
+                                   with_files=bool(request.FILES or request.POST.getlist("snippet_attachment")))
             else:
                 message = send_reply(workspace=request.workspace, conversation_id=conv.pk,
                                      member=request.membership, body=form.cleaned_data["body"],

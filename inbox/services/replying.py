@@ -90,8 +90,14 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
 
 
 @transaction.atomic
-def add_note(*, workspace: Workspace, conversation_id: int, member: Membership, body: str) -> Message:
-    """An internal note on the conversation: visible to members only, never sent to the contact."""
+def add_note(*, workspace: Workspace, conversation_id: int, member: Membership, body: str,
+             with_files: bool = False) -> Message:
+    """An internal note on the conversation: visible to members only, never sent to the contact.
+
+    Notes are text only: files sent along (`with_files`) are refused, never silently dropped.
+    """
+    if with_files:
+        raise InboxError(_("Internal notes are text only: remove the files, or send them as a reply."))
     text = clean_text(body, limit=MESSAGE_MAX_CHARS, field=_("note"))
     if not text:
         raise InboxError(_("Write a note before saving it."))

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from snippets.admin import SnippetAdmin, SnippetAttachmentInline
 from snippets.models import Snippet, SnippetAttachment
+from tests.admin_helpers import admin_form_errors as _errors
 from workspaces.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 
 from .helpers import PDF, make_file, make_snippet
@@ -23,16 +24,6 @@ def _mgmt(total: int = 0, initial: int = 0) -> dict[str, str]:
     prefix = "attachments"
     return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-
-
-def _errors(response) -> dict:
-    assert response.status_code == 200, f"expected the form again with errors, got {response.status_code}"
-    errors = dict(response.context["adminform"].form.errors)
-    for formset in response.context.get("inline_admin_formsets") or []:
-        for i, form_errors in enumerate(formset.formset.errors):
-            for name, value in form_errors.items():
-                errors[f"{formset.formset.prefix}-{i}-{name}"] = value
-    return errors
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from contacts.models import Contact, ContactIdentity
 from inbox.admin import mask_secret
 from inbox.models import Attachment, Channel, ClosingCategory, ClosingNote, Conversation, Message
 from tests import factories as f
+from tests.admin_helpers import admin_form_errors as _form_errors
 from workspaces.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
 from workspaces.models import Membership, TenantModel, Workspace
 
@@ -76,16 +77,6 @@ def _add_url(model) -> str:
 def _mgmt(prefix: str, total: int = 0, initial: int = 0) -> dict[str, str]:
     return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-
-
-def _form_errors(response) -> dict:
-    assert response.status_code == 200, f"expected the form again with errors, got {response.status_code}"
-    errors = dict(response.context["adminform"].form.errors)
-    for formset in response.context.get("inline_admin_formsets") or []:
-        for i, form_errors in enumerate(formset.formset.errors):
-            for name, value in form_errors.items():
-                errors[f"{formset.formset.prefix}-{i}-{name}"] = value
-    return errors
 
 
 # -- who reaches the admin ---------------------------------------------------------------------------
