@@ -81,3 +81,34 @@ def check_redis_url(url: str) -> str:
     except ValueError:
         raise SettingError("REDIS_URL has an invalid port.") from None
     return url
+
+
+def email_from_url(url: str) -> dict:
+    """Turn EMAIL_URL into Django's MAILERS["default"]. `smtp://user:pass@host:587` (STARTTLS when the
+    port is 587 or `?tls=1`), `smtps://user:pass@host:465` (implicit TLS), `console://` (print to the log)."""
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise SettingError(f"EMAIL_URL must start with smtp://, smtps:// or console:// (got {parts.scheme!r}).")
+    if not parts.hostname:
+        raise SettingError("EMAIL_URL has no host (smtp://user:password@host:587).")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingError("EMAIL_URL has an invalid port.") from None
+    query = {k: v for k, _, v in (p.partition("=") for p in parts.query.split("&") if p)}
+    ssl = parts.scheme == "smtps" or query.get("ssl") in {"1", "true"}
+    tls = not ssl and (port == 587 or query.get("tls") in {"1", "true"})
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname,
+            "port": port or (465 if ssl else 587 if tls else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": tls,
+            "use_ssl": ssl,
+            "timeout": 10,
+        },
+    }

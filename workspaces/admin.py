@@ -1,12 +1,30 @@
+import logging
+import smtplib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scoping import WorkspaceScopedAdmin
-from .models import Membership, User, Workspace
-from .services import invite_link, workspace_invite
+from .admin_scoping import WorkspaceConsistentForm, WorkspaceScopedAdmin
+from .emails import send_invitation
+from .models import Invitation, Membership, User, Workspace
+from .services import (
+    InvitationError,
+    MembershipError,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+    signup_link_allowed,
+)
+from .services.invitations import INVITATION_DAYS, normalize_email, set_password_link
+
+log = logging.getLogger(__name__)
 
 
 @admin.register(Workspace)
@@ -22,65 +40,174 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
         return request.user.is_superuser
 
 
-class InviteForm(forms.ModelForm):
-    """Adding a member is by email: the person may not have a Parley login yet."""
-
-    email = forms.EmailField(label=_("Email"))
-    display_name = forms.CharField(label=_("Display name"), max_length=120, required=False,
-                                   help_text=_("Used when the person has no login yet."))
+class InvitationForm(WorkspaceConsistentForm):
+    """Inviting is by email: nobody joins until they accept from that email's own account."""
 
     class Meta:
-        model = Membership
-        fields = ["workspace", "role"]
+        model = Invitation
+        fields = ["workspace", "email", "display_name", "role"]
 
     def clean(self):
         cleaned = super().clean()
-        workspace, email = cleaned.get("workspace"), (cleaned.get("email") or "").strip().lower()
-        if workspace and email and Membership.objects.for_workspace(workspace).filter(user__email=email).exists():
-            self.add_error("email", _("This person is already a member of the workspace."))
+        workspace, email = cleaned.get("workspace"), normalize_email(cleaned.get("email") or "")
+        if workspace and email:
+            if Membership.objects.for_workspace(workspace).filter(user__email=email).exists():
+                self.add_error("email", _("This person is already a member of the workspace."))
+            elif (Invitation.objects.for_workspace(workspace)
+                  .filter(email=email, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()).exists()):
+                self.add_error("email", _("This person already has a pending invitation: resend it from the list."))
         return cleaned
+
+
+@admin.register(Invitation)
+class InvitationAdmin(WorkspaceScopedAdmin):
+    """Invite people by email; resend or revoke. The list shows where each invitation stands."""
+
+    form = InvitationForm
+    list_display = ["email", "role", "status", "invited_by", "sent_at", "expires_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "display_name"]
+    list_select_related = ["invited_by"]
+    actions = ["resend", "revoke"]
+    readonly_fields = ["status", "invited_by", "created_at", "sent_at", "expires_at", "accepted_at", "accepted_by",
+                       "revoked_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["workspace", "email", "display_name", "role"]
+        return ["workspace", "email", "display_name", "role", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["workspace", "email", "display_name", "role", *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing of a sent invitation is edited: revoke it and invite again. (The page stays viewable.)
+        return False
+
+    @admin.display(description=_("status"))
+    def status(self, obj: Invitation) -> str:
+        return Invitation.Status(obj.status_at(timezone.now())).label
+
+    def save_model(self, request, obj, form, change):
+        workspace = form.cleaned_data["workspace"]
+        if not request.user.is_superuser and workspace.pk not in self._workspace_ids(request):
+            raise PermissionDenied
+        try:
+            issued = invitation_create(workspace=workspace, email=form.cleaned_data["email"],
+                                       role=form.cleaned_data["role"],
+                                       display_name=form.cleaned_data.get("display_name") or "",
+                                       invited_by=request.user)
+        except InvitationError as exc:  # a race with another admin: the form checked it a moment ago
+            raise PermissionDenied(str(exc)) from exc
+        obj.pk, obj._state.adding = issued.invitation.pk, False
+        self._send(request, issued)
+
+    def _send(self, request, issued) -> None:
+        invitation = issued.invitation
+        try:
+            send_invitation(invitation=invitation, link=issued.link)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("Invitation email to %s failed: %s", invitation.email, exc)
+            self.message_user(request, _("The email to %(email)s could not be sent (%(error)s): use Resend later.")
+                              % {"email": invitation.email, "error": type(exc).__name__}, level=messages.ERROR)
+        else:
+            self.message_user(request, _("Invitation emailed to %(email)s.") % {"email": invitation.email},
+                              level=messages.SUCCESS)
+        if not User.objects.filter(email=invitation.email).exists():
+            # A brand-new person has no account anyone could take over: the admin may pass the link on.
+            self.message_user(request, _("You can also send %(email)s this link yourself (it works once, for "
+                                         "%(days)d days): %(link)s")
+                              % {"email": invitation.email, "days": INVITATION_DAYS, "link": issued.link},
+                              level=messages.WARNING)
+
+    @admin.action(description=_("Resend the selected invitations (new link; the old one stops working)"))
+    def resend(self, request, queryset):
+        for invitation in queryset.select_related("workspace", "invited_by"):
+            try:
+                issued = invitation_resend(workspace=invitation.workspace, invitation=invitation)
+            except InvitationError as exc:
+                self.message_user(request, f"{invitation.email}: {exc}", level=messages.ERROR)
+                continue
+            self._send(request, issued)
+
+    @admin.action(description=_("Revoke the selected invitations"))
+    def revoke(self, request, queryset):
+        count = 0
+        for invitation in queryset.select_related("workspace"):
+            invitation_revoke(workspace=invitation.workspace, invitation=invitation)
+            count += 1
+        self.message_user(request, _("%(count)d invitations revoked.") % {"count": count}, level=messages.SUCCESS)
+
+
+class MembershipForm(WorkspaceConsistentForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        member = self.instance
+        if (member.pk and member.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN
+                and not Membership.objects.for_workspace(member.workspace_id)
+                .filter(role=Membership.Role.ADMIN).exclude(pk=member.pk).exists()):
+            raise forms.ValidationError(_("This is the last admin of the workspace: make someone else an admin first."))
+        return role
 
 
 @admin.register(Membership)
 class MembershipAdmin(WorkspaceScopedAdmin):
+    """Members: change a role or remove someone. People are added through Invitations."""
+
+    form = MembershipForm
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__display_name"]
     list_select_related = ["user", "workspace"]
     actions = ["make_sign_in_link"]
+    fields = ["workspace", "user", "role"]
+    readonly_fields = ["workspace", "user"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = InviteForm
-            kwargs["fields"] = ["workspace", "email", "display_name", "role"]
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["workspace", "email", "display_name", "role"] if obj is None else ["workspace", "user", "role"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["workspace", "user"] if obj is not None else []
+    def has_add_permission(self, request, *args):
+        return False  # by invitation only (Invitations → Add)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        membership, created = workspace_invite(
-            workspace=form.cleaned_data["workspace"], email=form.cleaned_data["email"],
-            display_name=form.cleaned_data.get("display_name") or "", role=form.cleaned_data["role"],
-        )
-        obj.pk, obj.user, obj.workspace = membership.pk, membership.user, membership.workspace
-        obj._state.adding = False
-        if created:
-            self.message_user(request, _("Send this link to %(email)s to choose a password (valid for a few days): "
-                                         "%(link)s") % {"email": membership.user.email,
-                                                        "link": invite_link(user=membership.user)},
-                              level=messages.WARNING)
+        if not request.user.is_superuser and obj.workspace_id not in self._workspace_ids(request):
+            raise PermissionDenied
+        membership_change_role(workspace=obj.workspace, membership=obj, role=form.cleaned_data["role"])
 
-    @admin.action(description=_("Create a sign-in link (to choose a new password)"))
+    def delete_model(self, request, obj):
+        try:
+            membership_remove(workspace=obj.workspace, membership=obj)
+        except MembershipError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.role == Membership.Role.ADMIN and not (
+                Membership.objects.for_workspace(obj.workspace_id).filter(role=Membership.Role.ADMIN)
+                .exclude(pk=obj.pk).exists()):
+            return False  # the last admin stays
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("workspace", "user"):
+            try:
+                membership_remove(workspace=membership.workspace, membership=membership)
+            except MembershipError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+
+    @admin.action(description=_("Create a set-password link (only for someone who never set a password)"))
     def make_sign_in_link(self, request, queryset):
-        for membership in queryset.select_related("user"):
-            self.message_user(request, f"{membership.user.email}: {invite_link(user=membership.user)}",
-                              level=messages.WARNING)
+        for membership in queryset.select_related("user", "workspace"):
+            user = membership.user
+            if not signup_link_allowed(user=user, workspace=membership.workspace):
+                self.message_user(request, _("%(email)s: refused. A link to choose a password is only made for an "
+                                             "account that never had one and belongs to no other workspace; others "
+                                             "use “Forgot password?” on the sign-in page.") % {"email": user.email},
+                                  level=messages.ERROR)
+                continue
+            self.message_user(request, f"{user.email}: {set_password_link(user=user)}", level=messages.WARNING)
 
 
 class ParleyUserCreationForm(BaseUserCreationForm):

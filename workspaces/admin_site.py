@@ -1,6 +1,9 @@
 """The admin site: superusers, and admins of at least one workspace (who see only their rows)."""
 
+from functools import update_wrapper
+
 from django.contrib.admin import AdminSite
+from django.core.exceptions import PermissionDenied
 
 
 class ParleyAdminSite(AdminSite):
@@ -8,14 +11,44 @@ class ParleyAdminSite(AdminSite):
     site_title = "Parley admin"
 
     def login(self, request, extra_context=None):
-        """Workspace admins are not Django "staff": everyone signs in through Parley's own page."""
+        """Workspace admins are not Django "staff": everyone signs in through Parley's own page.
+
+        `next` is followed only when it points at this site. A signed-in member who may not use the admin
+        gets the 403 page: sending them to the login page would bounce them straight back here, forever.
+        """
         from django.contrib.auth.views import redirect_to_login
         from django.shortcuts import redirect
+
+        target = self._same_site_next(request)
+        if request.user.is_authenticated:
+            if not self.has_permission(request):
+                raise PermissionDenied
+            return redirect(target)
+        return redirect_to_login(target)
+
+    def admin_view(self, view, cacheable=False):
+        """Django's check sends anyone without permission to log in; a signed-in non-admin gets 403 instead."""
         from django.urls import reverse
 
-        if request.user.is_authenticated and self.has_permission(request):
-            return redirect(request.GET.get("next") or reverse("admin:index"))
-        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+        guarded = super().admin_view(view, cacheable)
+
+        def inner(request, *args, **kwargs):
+            if (request.user.is_authenticated and not self.has_permission(request)
+                    and request.path != reverse("admin:logout", current_app=self.name)):
+                raise PermissionDenied
+            return guarded(request, *args, **kwargs)
+
+        return update_wrapper(inner, guarded)
+
+    def _same_site_next(self, request) -> str:
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        target = request.GET.get("next") or ""
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                      require_https=request.is_secure()):
+            return target
+        return reverse("admin:index", current_app=self.name)
 
     def has_permission(self, request) -> bool:
         user = request.user

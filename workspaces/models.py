@@ -135,3 +135,50 @@ class Membership(TenantModel):
     @property
     def can_review(self) -> bool:
         return self.role in {self.Role.ADMIN, self.Role.SUPERVISOR}
+
+
+class Invitation(TenantModel):
+    """An offer to join a workspace, sent by email. Nobody becomes a member until they accept it.
+
+    Only the SHA-256 of the token is stored: the link in the email is the one place the token lives.
+    An invitation is single use (accepted_at), can be revoked, and expires.
+    """
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Membership.Role.choices, default=Membership.Role.AGENT)
+    display_name = models.CharField(_("display name"), max_length=120, blank=True,
+                                    help_text=_("Suggested for a person who has no login yet."))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("accepted by"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["workspace", "email"], name="invitation_ws_email")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def status_at(self, now) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.PENDING

@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from realtime.sessions import SIGNED_OUT, revoke_session_sockets
+
 from .access import workspace_member_required
 from .forms import LanguageForm, LoginForm
 from .selectors import memberships_of
-from .services import user_set_language
+from .services import password_changed, user_set_language
 
 
 class ParleyLoginView(LoginView):
@@ -22,17 +24,26 @@ class ParleyLoginView(LoginView):
 
 
 class SetPasswordView(PasswordResetConfirmView):
-    """An invited person (or one given a sign-in link by an admin) chooses a password, then signs in."""
+    """The link of a "Forgot password?" email (or an admin's set-password link for an account that never
+    had one): choose a password, then sign in. Every other session and live socket of the account ends."""
 
     template_name = "workspaces/set_password.html"
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = "/"
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed(user=form.user, keep_session_key=None, reset=True)
+        return response
+
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    session_key = request.session.session_key  # read first: logout() flushes it
     logout(request)
+    # After the session is gone, so a socket connecting meanwhile is refused by its own check.
+    revoke_session_sockets(session_key=session_key, reason=SIGNED_OUT)
     return redirect("login")
 
 

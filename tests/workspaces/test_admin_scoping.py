@@ -22,7 +22,7 @@ from inbox.models import Attachment, Channel, ClosingCategory, ClosingNote, Conv
 from tests import factories as f
 from tests.admin_helpers import admin_form_errors as _form_errors
 from workspaces.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
-from workspaces.models import Membership, TenantModel, Workspace
+from workspaces.models import Invitation, Membership, TenantModel, Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -217,10 +217,10 @@ def test_add_forms_offer_only_own_workspace_choices(demo, other, rows, client_fo
     form = client.get(_add_url(ClosingCategory)).context["adminform"].form
     assert _choices(form.fields["workspace"]) == {demo.workspace.pk}
 
-    response = client.get(_add_url(Membership))
+    response = client.get(_add_url(Invitation))
     form = response.context["adminform"].form
     assert _choices(form.fields["workspace"]) == {demo.workspace.pk}
-    assert "user" not in form.fields  # people are added by email (tests/workspaces/test_invites.py)
+    assert "user" not in form.fields  # people are invited by email (tests/workspaces/test_invites.py)
     assert "Other Admin" not in response.content.decode()
 
     response = client.get(_add_url(Contact))
@@ -284,13 +284,12 @@ def test_posting_a_closing_category_for_another_workspace_is_rejected(demo, othe
     assert ClosingCategory.objects.get(name="Sneaky").workspace_id == demo.workspace.pk
 
 
-def test_posting_a_membership_for_another_workspace_is_rejected(demo, other, client_for):
+def test_posting_an_invitation_for_another_workspace_is_rejected(demo, other, client_for):
     client = client_for(demo.admin)
-    before = Membership.objects.count()
-    response = client.post(_add_url(Membership), {"workspace": str(other.workspace.pk),
-                                                  "user": str(demo.agent.user_id), "role": "admin"})
+    response = client.post(_add_url(Invitation), {"workspace": str(other.workspace.pk),
+                                                  "email": "someone@example.com", "role": "admin"})
     assert "workspace" in _form_errors(response)
-    assert Membership.objects.count() == before
+    assert not Invitation.objects.exists()
 
 
 def test_workspace_of_an_existing_row_cannot_be_changed(demo, other, rows, admin_of_both, client_for):
