@@ -25,7 +25,7 @@ REACHABLE_REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 _CONTROLLED = {
     "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "PUBLIC_BASE_URL",
     "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT", "VOICE_NOTE_MAX_SECONDS", "ALLOW_PRIVATE_WEBHOOKS",
-    "AXES_FAILURE_LIMIT", "AXES_ENABLED", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "PARLEY_DATA_DIR",
+    "AXES_FAILURE_LIMIT", "AXES_ENABLED", "LOG_LEVEL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "DJANGO_SETTINGS_MODULE", "PARLEY_DATA_DIR",
 }
 
 
@@ -146,6 +146,9 @@ def test_debug_that_is_not_a_boolean_fails_with_one_line_naming_it(tmp_path):
         ("AXES_ENABLED", "nah"),
         ("LOG_LEVEL", "LOUD"),
         ("VOICE_NOTE_MAX_SECONDS", "-5"),
+        ("EMAIL_URL", "mailto://someone"),
+        ("EMAIL_URL", "smtp://"),
+        ("EMAIL_URL", "smtp://mail.example.com:port"),
     ],
 )
 def test_other_malformed_settings_fail_with_one_line_naming_them(tmp_path, variable, value):
