@@ -116,7 +116,7 @@
   });
 
   // ---- websocket with resync -----------------------------------------------------------------
-  var socket = null, attempts = 0, connectedOnce = false;
+  var socket = null, attempts = 0, connectedOnce = false, ended = null;
   function setStatus(state, text) {
     var el = $("live-status");
     if (!el) return;
@@ -151,6 +151,7 @@
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       var p = msg.payload || {};
+      if (msg.event === "session.ended") { ended = p; return; }  // the close that follows says what to do
       if (msg.event === "message.created" || msg.event === "message.updated") {
         if (String(p.conversation_id) === String(conversationId)) {
           upsertMessage(p.html);
@@ -160,11 +161,32 @@
         onConversation(msg.event, p);
       }
     };
-    socket.onclose = function () {
+    socket.onclose = function (e) {
+      // 4401: the session ended (signed out, password changed); 4403: no longer a member. Both are
+      // final: say so and stop. 4000: the membership changed: reconnect now (the server checks again).
+      if (e.code === 4401 || e.code === 4403) { sessionEnded(e.code); return; }
       setStatus("offline", root.dataset.offlineText || "Reconnecting…");
-      attempts += 1;
+      attempts = e.code === 4000 ? 0 : attempts + 1;
       window.setTimeout(connect, Math.min(10000, 500 * Math.pow(2, attempts)) + Math.random() * 300);
     };
+  }
+  function sessionEnded(code) {
+    var p = ended || {};
+    var text = p.notice || (code === 4401 ? "Your session has ended. Sign in again to keep working."
+                                          : "You are no longer a member of this workspace.");
+    var href = p.link_url || (code === 4401 ? "/login/?next=" + encodeURIComponent(window.location.pathname) : "/");
+    var box = document.createElement("div");
+    box.className = "flash session-ended";
+    box.setAttribute("role", "alert");
+    var line = document.createElement("p");
+    line.textContent = text + " ";  // text, never HTML
+    var link = document.createElement("a");
+    link.href = href;
+    link.textContent = p.link_text || (code === 4401 ? "Sign in" : "Go to your workspaces");
+    line.appendChild(link);
+    box.appendChild(line);
+    root.parentNode.insertBefore(box, root);
+    setStatus("offline", text);
   }
   connect();
   document.body.addEventListener("htmx:afterSwap", function () { if (socket && socket.readyState === 1) setStatus("live", root.dataset.liveText || "Live"); });
