@@ -1,40 +1,185 @@
-"""Outbound HTTP for connectors: timeouts, an SSRF guard, and errors sorted into transient or final."""
+"""Outbound HTTP for connectors: timeouts, an SSRF guard, and errors sorted into transient or final.
+
+The guard sits where the socket is opened: a guarded request resolves the host once, refuses it if any
+address is not public (including IPv6 forms that carry a private IPv4 address inside: NAT64, 6to4,
+Teredo, IPv4-mapped and -compatible), and connects to exactly the address it checked. The URL keeps its
+host name, so the Host header, TLS SNI and certificate verification are for the name, as usual; a DNS
+answer that changes between a check and a connect (rebinding) has nothing to change. Proxies from the
+environment are ignored for guarded calls: a proxy would resolve the name itself, behind the guard's back.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 from django.conf import settings
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family, create_connection
 
 from .base import SendError, TransientSendError
 
 TIMEOUT = (3.05, 10)  # connect, read
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the IPv4 address is the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use translation (RFC 8215): never public
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (and ::, ::1)
 
 
 def _private_allowed() -> bool:
     return settings.DEBUG or settings.ALLOW_PRIVATE_WEBHOOKS
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, for the forms a gateway or stack may translate."""
+    embedded = []
+    if address.ipv4_mapped:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour:
+        embedded.append(address.sixtofour)
+    if address.teredo:
+        embedded.extend(address.teredo)  # (server, client)
+    if address in _NAT64:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return embedded
+
+
+def address_refusal(address: IPAddress) -> str | None:
+    """Why this address may not be called (a short phrase), or None when it is a public unicast address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id:
+            return "a link-local address"
+        if address in _NAT64_LOCAL or address in _IPV4_COMPATIBLE:
+            return "a translated or deprecated IPv6 form"
+        for inner in _embedded_ipv4(address):
+            if address_refusal(inner):
+                return "an IPv6 form of a private or local IPv4 address"
+        if address.is_reserved and address not in _NAT64:  # ::/8 holds the NAT64 prefix, checked above
+            return "a reserved address"
+    if not address.is_global or address.is_multicast:
+        return "a private or local address"
+    return None
+
+
+def resolve_checked(host: str, port: int) -> list[str]:
+    """Resolve once and return the addresses to connect to, all of them checked.
+
+    SendError when any address is not public (unless DEBUG or ALLOW_PRIVATE_WEBHOOKS); TransientSendError
+    when the name does not resolve now.
+    """
+    host = host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise TransientSendError(f"Cannot resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise TransientSendError(f"Cannot resolve {host}: no address.")
+    if not _private_allowed():
+        for raw in addresses:
+            reason = address_refusal(ipaddress.ip_address(raw))
+            if reason:
+                raise SendError(f"Refused to call {host}: it is {reason}.")
+    return addresses
+
+
 def check_public_url(url: str) -> None:
-    """Refuse URLs that resolve to loopback, private, link-local or reserved addresses (SSRF guard)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise SendError(f"Not an http(s) URL: {url[:100]}")
+    """Refuse URLs that resolve to loopback, private, link-local or reserved addresses (SSRF guard).
+
+    For checking a setting when it is saved; calls made with post()/guarded_session() check again at
+    connect time, on the address they actually connect to.
+    """
+    parts = http_url_parts(url)
     if _private_allowed():
         return
+    resolve_checked(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def http_url_parts(url: str) -> SplitResult:
+    """The parts of an http(s) URL with a host; SendError for anything else."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise TransientSendError(f"Cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise SendError(f"Refused to call {parts.hostname}: it is a private or local address.")
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise SendError(f"Not an http(s) URL: {url[:100]}") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SendError(f"Not an http(s) URL: {url[:100]}")
+    return parts
+
+
+# ---- connections pinned to the checked address ----------------------------------------------------
+
+
+class _PinnedConnectionMixin:
+    """urllib3 connection whose socket goes to an address resolve_checked() returned, tried in order."""
+
+    def _new_conn(self) -> socket.socket:
+        error: Exception | None = None
+        for address in resolve_checked(self._dns_host, self.port):
+            try:
+                sock = create_connection((address, self.port), self.timeout, source_address=self.source_address,
+                                         socket_options=self.socket_options)
+            except TimeoutError as exc:
+                error = ConnectTimeoutError(self, f"Connection to {self.host} timed out.")
+                error.__cause__ = exc
+            except OSError as exc:
+                error = NewConnectionError(self, f"Failed to establish a new connection: {exc}")
+                error.__cause__ = exc
+            else:
+                sys.audit("http.client.connect", self, self.host, self.port)
+                return sock
+        raise error
+
+
+class _PinnedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+
+
+class _PinnedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+
+
+class PinnedAdapter(HTTPAdapter):
+    """A requests adapter whose connections pass the SSRF guard at connect time (see the module doc)."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedHTTPConnectionPool,
+                                                   "https": _PinnedHTTPSConnectionPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        raise SendError("Guarded calls do not go through a proxy.")
+
+
+def guarded_session() -> requests.Session:
+    """A session for calls to addresses someone else chose (webhook URLs, media links). Close it after use."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment
+    adapter = PinnedAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+# ---- calls --------------------------------------------------------------------------------------------
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -54,16 +199,22 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 def post(url: str, *, data: bytes | None = None, json: dict | None = None, headers: dict | None = None,
          files: dict | None = None, guard: bool = True) -> requests.Response:
-    """POST and return a 2xx response; raise TransientSendError (retry) or SendError (final)."""
-    if guard:
-        check_public_url(url)
+    """POST and return a 2xx response; raise TransientSendError (retry) or SendError (final).
+
+    With guard (the default) the connection goes only to a checked public address; redirects are never
+    followed.
+    """
+    host = http_url_parts(url).hostname
+    session = guarded_session() if guard else requests.Session()
     try:
-        response = requests.post(url, data=data, json=json, headers=headers, files=files, timeout=TIMEOUT,
-                                 allow_redirects=False)
+        response = session.post(url, data=data, json=json, headers=headers, files=files, timeout=TIMEOUT,
+                                allow_redirects=False)
     except requests.Timeout as exc:
-        raise TransientSendError(f"Timed out calling {urlsplit(url).hostname}.") from exc
+        raise TransientSendError(f"Timed out calling {host}.") from exc
     except requests.RequestException as exc:
-        raise TransientSendError(f"Network error calling {urlsplit(url).hostname}: {type(exc).__name__}.") from exc
+        raise TransientSendError(f"Network error calling {host}: {type(exc).__name__}.") from exc
+    finally:
+        session.close()
     return check_response(response)
 
 

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 
 from inbox.connectors import registry
 from inbox.connectors.base import SendError, TransientSendError
-from inbox.connectors.http import TIMEOUT, check_public_url
+from inbox.connectors.http import TIMEOUT, guarded_session, http_url_parts
 from inbox.models import Attachment
 from workspaces.models import Workspace
 
@@ -62,11 +62,18 @@ def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
 
 def fetch_url(url: str, *, headers: dict | None = None, max_bytes: int = MAX_DOWNLOAD_BYTES,
               guard: bool = True) -> tuple[bytes, str]:
-    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors."""
+    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors.
+
+    With guard (links a provider or a contact gave) the connection goes only to the public address that
+    was checked (see inbox.connectors.http); redirects are never followed. Without it (the operator's own
+    provider base URL) it is a plain GET.
+    """
     if guard:
-        check_public_url(url)
+        http_url_parts(url)
+    session = guarded_session() if guard else requests.Session()
     try:
-        with requests.get(url, headers=headers, timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
+        with session, session.get(url, headers=headers, timeout=TIMEOUT, stream=True,
+                                  allow_redirects=False) as response:
             if response.status_code == 429 or response.status_code >= 500:
                 raise TransientSendError(f"Media server answered {response.status_code}.")
             if response.status_code != 200:
