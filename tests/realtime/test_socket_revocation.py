@@ -22,6 +22,7 @@ from inbox.services.replying import send_reply
 from realtime import events, sessions
 from realtime.consumers import AgentConsumer
 from tests import factories as f
+from tests.factories import PASSWORD
 from workspaces.models import Membership
 
 from .live import Visitor, closed_within, receive, receive_until, refused_status, stays_open
@@ -270,3 +271,24 @@ def test_revoking_with_an_unknown_reason_is_a_programming_error(db):
         sessions.revoke_membership_sockets(user_id=1, workspace_id=1, reason=sessions.SIGNED_OUT)
     with pytest.raises(ValueError):
         sessions.revoke_session_sockets(session_key="k", reason=sessions.ROLE_CHANGED)
+
+
+def test_the_password_change_form_closes_the_other_browsers_socket_and_keeps_this_ones(
+    server_url, demo
+):
+    here = Visitor(server_url).sign_in(demo.agent)
+    there = Visitor(server_url).sign_in(demo.agent)
+    kept, other = here.open_socket(demo.slug), there.open_socket(demo.slug)
+
+    started = time.monotonic()
+    response = here.post("/account/password/", {"old_password": PASSWORD, "new_password1": "Sturdy-new-pass-42",
+                                                "new_password2": "Sturdy-new-pass-42"})
+    assert response.status_code == 302, response.text[:500]
+    closed = closed_within(other, 1.0, started=started)
+    assert closed.code == sessions.CLOSE_SESSION_ENDED
+    assert closed.events[0]["payload"]["reason"] == sessions.PASSWORD_CHANGED
+    assert stays_open(kept, 0.3)
+    _probe(demo.workspace, "kept")
+    assert _probe_reaches(kept, "kept")
+    assert refused_status(there, demo.slug) == 403
+    here.open_socket(demo.slug).close()  # this browser's renewed cookie still opens sockets
