@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from inbox.connectors import registry
+from inbox.errors import InboxError
 from inbox.models import Conversation
-from inbox.services.uploads import PreparedFile, sniff
+from inbox.services import uploads
+from inbox.services.uploads import PreparedFile
 from inbox.text import clean_line, clean_text
 from workspaces.models import Membership, Workspace
 
@@ -18,31 +19,23 @@ from . import selectors
 from .errors import SnippetError
 from .models import BODY_MAX_CHARS, SHORTCUT_MAX_CHARS, Snippet, SnippetAttachment, shortcut_validator
 
-MAX_FILES_PER_SNIPPET = 5
+MAX_FILES_PER_SNIPPET = uploads.SNIPPET_MAX_FILES
 MAX_FILES_PER_REPLY = 10
-
-
-def max_file_bytes() -> int:
-    return int(getattr(settings, "SNIPPET_ATTACHMENT_MAX_BYTES", 16 * 1024 * 1024))
 
 
 # -- files -------------------------------------------------------------------------------------------------
 
 
 def check_upload(*, upload) -> tuple[str, str, int]:
-    """(clean name, sniffed content type, size) of an uploaded file, or SnippetError naming the limit."""
-    name = clean_line(getattr(upload, "name", "") or "file", limit=200) or "file"
-    size = int(getattr(upload, "size", 0) or 0)
-    if size == 0:
-        raise SnippetError(_("“%(name)s” is empty.") % {"name": name})
-    limit = max_file_bytes()
-    if size > limit:
-        raise SnippetError(_("“%(name)s” is too large (at most %(mb)d MB).") % {"name": name,
-                                                                                "mb": limit // (1024 * 1024)})
-    upload.seek(0)
-    head = upload.read(64)
-    upload.seek(0)
-    return name, sniff(head, name), size
+    """(clean name, sniffed content type, size) of an uploaded file, or SnippetError naming the limit.
+
+    The rules are the shared upload policy's (inbox.services.uploads.for_snippets).
+    """
+    try:
+        prepared = uploads.prepare_file(upload, policy=uploads.for_snippets())
+    except InboxError as exc:
+        raise SnippetError(str(exc)) from None
+    return prepared.name, prepared.content_type, prepared.size
 
 
 def snippet_attach_file(*, workspace: Workspace, snippet: Snippet, upload) -> SnippetAttachment:

@@ -1,8 +1,10 @@
-"""Files an agent attaches: checked against the channel's limits, with the type sniffed from the bytes.
+"""The one upload policy: files from agents (composer), snippets and web chat visitors.
 
-The browser's word (the file name, the Content-Type it sent) is never trusted: the type stored and
-shown is what the first bytes say. A file that claims to be media but is not becomes a plain file
-(served as a download); markup (HTML, SVG, XML) is labelled as such so it is never rendered inline.
+Every upload goes through prepare_files() with the policy of where it comes from (for_agents,
+for_snippets, for_visitors): how many files, how large each, which kinds. The browser's word (the file
+name, the Content-Type it sent) is never trusted: the type stored and shown is what the first bytes say.
+A file that claims to be media but is not becomes a plain file (served as a download); markup (HTML,
+SVG, XML) is labelled as such so it is never rendered inline.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import mimetypes
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import File
 from django.utils.translation import gettext as _
 
@@ -18,7 +21,10 @@ from inbox.connectors.base import Capabilities
 from inbox.errors import InboxError
 from inbox.text import clean_line
 
-MAX_FILES = 10
+MAX_FILES = 10  # agents, per message
+VISITOR_MAX_FILES = 5
+VISITOR_MAX_FILE_BYTES = 10 * 1024 * 1024
+SNIPPET_MAX_FILES = 5
 NAME_LIMIT = 200
 HEAD_BYTES = 512
 
@@ -183,37 +189,77 @@ def _kind_label(kind: str) -> str:
     return {"image": _("images"), "audio": _("audio files")}.get(kind, _("files"))
 
 
-def prepare_uploads(*, files: list, capabilities: Capabilities) -> list[PreparedFile]:
-    """Validate uploaded files (count, size, sniffed type). Raises InboxError naming the file and limit.
+@dataclass(frozen=True)
+class UploadPolicy:
+    """What one source of uploads may send: how many files at once, how large each, which kinds."""
 
-    One refused file refuses the whole send, so nothing is stored half-way and the agent keeps the
-    typed text and the other files in the composer.
+    max_files: int
+    max_file_bytes: int
+    image: bool = True
+    audio: bool = True
+    file: bool = True
+    channel_limit: bool = False  # the size limit is the channel's (said so in the error)
+
+
+def for_agents(capabilities: Capabilities) -> UploadPolicy:
+    """Agents' composer: the channel's size limit and the kinds it can deliver."""
+    return UploadPolicy(max_files=MAX_FILES, max_file_bytes=capabilities.max_file_bytes, image=capabilities.image,
+                        audio=capabilities.audio, file=capabilities.file, channel_limit=True)
+
+
+def for_snippets() -> UploadPolicy:
+    return UploadPolicy(max_files=SNIPPET_MAX_FILES,
+                        max_file_bytes=int(getattr(settings, "SNIPPET_ATTACHMENT_MAX_BYTES", 16 * 1024 * 1024)))
+
+
+def for_visitors() -> UploadPolicy:
+    """Web chat visitors: any kind (agents download what is not an image or audio), smaller files."""
+    return UploadPolicy(max_files=VISITOR_MAX_FILES, max_file_bytes=VISITOR_MAX_FILE_BYTES)
+
+
+def prepare_file(upload, *, policy: UploadPolicy) -> PreparedFile:
+    """One uploaded file checked (not empty, within the size limit, an allowed kind) and typed by its bytes.
+
+    Raises InboxError naming the file and the limit.
     """
-    if len(files) > MAX_FILES:
+    name = clean_name(getattr(upload, "name", ""))
+    size = int(getattr(upload, "size", 0) or 0)
+    if size == 0:
+        raise InboxError(_("“%(name)s” is empty (0 bytes); choose another file.") % {"name": name})
+    if size > policy.max_file_bytes:
+        limits = {"name": name, "size": size_label(size), "limit": size_label(policy.max_file_bytes)}
+        if policy.channel_limit:
+            raise InboxError(_("“%(name)s” is too large for this channel: %(size)s, the limit is %(limit)s.")
+                             % limits)
+        raise InboxError(_("“%(name)s” is too large: %(size)s, the limit is %(limit)s.") % limits)
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    ctype = sniff(head, name)
+    kind = kind_for(ctype)
+    if not {"image": policy.image, "audio": policy.audio, "file": policy.file}[kind]:
+        raise InboxError(
+            _("This channel does not accept %(kind)s like “%(name)s”.") % {"kind": _kind_label(kind), "name": name}
+        )
+    return PreparedFile(name=name, content_type=ctype, size=size, content=upload)
+
+
+def prepare_files(files: list, *, policy: UploadPolicy) -> list[PreparedFile]:
+    """Check the count, then every file (see prepare_file). Raises InboxError naming the file and limit.
+
+    One refused file refuses them all, so nothing is stored half-way.
+    """
+    if len(files) > policy.max_files:
         raise InboxError(
             _("Attach at most %(n)d files to one message (you chose %(count)d).")
-            % {"n": MAX_FILES, "count": len(files)}
+            % {"n": policy.max_files, "count": len(files)}
         )
-    prepared = []
-    for upload in files:
-        name = clean_name(getattr(upload, "name", ""))
-        size = upload.size or 0
-        if size == 0:
-            raise InboxError(_("“%(name)s” is empty (0 bytes); choose another file.") % {"name": name})
-        if size > capabilities.max_file_bytes:
-            raise InboxError(
-                _("“%(name)s” is too large for this channel: %(size)s, the limit is %(limit)s.")
-                % {"name": name, "size": size_label(size), "limit": size_label(capabilities.max_file_bytes)}
-            )
-        upload.seek(0)
-        head = upload.read(HEAD_BYTES)
-        upload.seek(0)
-        ctype = sniff(head, name)
-        kind = kind_for(ctype)
-        allowed = {"image": capabilities.image, "audio": capabilities.audio, "file": capabilities.file}[kind]
-        if not allowed:
-            raise InboxError(
-                _("This channel does not accept %(kind)s like “%(name)s”.") % {"kind": _kind_label(kind), "name": name}
-            )
-        prepared.append(PreparedFile(name=name, content_type=ctype, size=size, content=upload))
-    return prepared
+    return [prepare_file(upload, policy=policy) for upload in files]
+
+
+def prepare_uploads(*, files: list, capabilities: Capabilities) -> list[PreparedFile]:
+    """An agent's files for a channel with these capabilities (see prepare_files).
+
+    The agent keeps the typed text and the other files in the composer when one is refused.
+    """
+    return prepare_files(files, policy=for_agents(capabilities))

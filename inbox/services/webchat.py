@@ -21,14 +21,15 @@ from inbox.connectors.base import InboundAttachment, InboundMessage
 from inbox.errors import InboxError
 from inbox.files import signed_url
 from inbox.models import Attachment, Channel, Message
+from inbox.services import uploads
 from inbox.services.receiving import receive_message
 from inbox.text import MESSAGE_MAX_CHARS, clean_line, clean_text
 from workspaces.models import Workspace
 
 TOKEN_SALT = "parley.webchat.visitor"
 TOKEN_MAX_AGE = 400 * 24 * 3600  # long-lived; the widget refreshes it on each visit
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILES = 5
+MAX_FILE_BYTES = uploads.VISITOR_MAX_FILE_BYTES  # the widget's config shows these; the policy enforces them
+MAX_FILES = uploads.VISITOR_MAX_FILES
 HISTORY_LIMIT = 100
 DEMO_CHANNEL_NAME = "Website chat"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -212,25 +213,18 @@ def clean_visitor_text(value: str | None) -> str:
     return clean_text(value, limit=MESSAGE_MAX_CHARS, field=_("message"))
 
 
-def check_files(files: list[UploadedFile]) -> None:
-    """InboxError naming the limit when there are too many files or one is too large."""
-    if len(files) > MAX_FILES:
-        raise InboxError(_("Attach at most %(n)d files to one message.") % {"n": MAX_FILES})
-    for upload in files:
-        if upload.size > MAX_FILE_BYTES:
-            raise InboxError(_("%(name)s is too large (at most %(mb)d MB per file).")
-                             % {"name": clean_line(upload.name, limit=120), "mb": MAX_FILE_BYTES // (1024 * 1024)})
+def check_files(files: list[UploadedFile]) -> list[uploads.PreparedFile]:
+    """The visitor's files checked by the shared upload policy (count, size, type sniffed from the bytes).
+
+    InboxError naming the file and the limit; the browser's claimed type is never used.
+    """
+    return uploads.prepare_files(files, policy=uploads.for_visitors())
 
 
-def _kind_for(text: str, files: list[UploadedFile]) -> str:
+def _kind_for(text: str, files: list[uploads.PreparedFile]) -> str:
     if text or not files:
         return Message.Kind.TEXT
-    ctype = (files[0].content_type or "").lower()
-    if ctype.startswith("image/"):
-        return Message.Kind.IMAGE
-    if ctype.startswith("audio/"):
-        return Message.Kind.AUDIO
-    return Message.Kind.FILE
+    return uploads.kind_for(files[0].content_type)
 
 
 @transaction.atomic
@@ -243,26 +237,24 @@ def post_visitor_message(*, channel: Channel, visitor: Visitor, text: str, files
     if visitor.channel_id != channel.pk:
         raise InboxError(_("This chat session belongs to another channel."))
     text = clean_visitor_text(text)
-    check_files(files)
-    if not text and not files:
+    prepared = check_files(files)
+    if not text and not prepared:
         raise InboxError(_("Write a message or attach a file."))
     external_id = f"wc:{visitor.visitor_id}:{client_id}" if _CLIENT_ID.match(client_id or "") else (
         f"wc:{uuid.uuid4().hex}")
     inbound = InboundMessage(
         external_contact_id=visitor.visitor_id, external_message_id=external_id, text=text,
-        contact_name=visitor.name, email=visitor.email, kind=_kind_for(text, files),
-        attachments=tuple(InboundAttachment(url="", name=clean_line(f.name, limit=255) or "file",
-                                            content_type=clean_line(f.content_type or "", limit=120))
-                          for f in files),
+        contact_name=visitor.name, email=visitor.email, kind=_kind_for(text, prepared),
+        attachments=tuple(InboundAttachment(url="", name=p.name, content_type=p.content_type) for p in prepared),
     )
     received = receive_message(workspace=channel.workspace, channel=channel, inbound=inbound)
     if received.duplicate:
         return Message.objects.for_workspace(channel.workspace_id).get(channel=channel, external_id=external_id)
     rows = Attachment.objects.for_workspace(channel.workspace_id).filter(message=received.message).order_by("pk")
-    for row, upload in zip(rows, files, strict=True):
+    for row, upload in zip(rows, prepared, strict=True):
         row.size = upload.size
-        row.content_type = row.content_type or "application/octet-stream"
-        row.file.save(row.name, upload, save=False)
+        row.content_type = upload.content_type
+        row.file.save(row.name, upload.content, save=False)
         row.save(update_fields=["file", "size", "content_type"])
     return received.message
 

@@ -130,7 +130,7 @@ def test_a_visitor_message_opens_an_unassigned_conversation_in_the_inbox(demo, c
 def test_files_are_stored_with_the_message_and_come_back_as_signed_links(demo, client):
     channel = make_webchat(demo.workspace)
     token = new_token(client, channel)
-    photo = SimpleUploadedFile("../../etc/photo.png", b"\x89PNG fake", content_type="image/png")
+    photo = SimpleUploadedFile("../../etc/photo.png", b"\x89PNG\r\n\x1a\n fake", content_type="image/png")
     notes = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
     response = post_message(client, channel, token, files=[photo, notes])
     assert response.status_code == 201, response.content
@@ -138,7 +138,7 @@ def test_files_are_stored_with_the_message_and_come_back_as_signed_links(demo, c
     assert message.kind == "image" and message.body == ""
     stored = list(Attachment.objects.filter(message=message).order_by("pk"))
     assert [(a.name, a.size, a.content_type) for a in stored] == [
-        ("photo.png", 9, "image/png"), ("notes.txt", 5, "text/plain")]
+        ("photo.png", 13, "image/png"), ("notes.txt", 5, "text/plain")]
     assert all(a.file and "etc" not in a.file.name for a in stored)
     urls = [a["url"] for a in response.json()["message"]["attachments"]]
     assert len(urls) == 2 and all("/files/" in u for u in urls)
@@ -148,13 +148,15 @@ def test_files_are_stored_with_the_message_and_come_back_as_signed_links(demo, c
 
 
 def test_too_large_or_too_many_files_are_refused_with_the_limit(demo, client, monkeypatch):
+    from inbox.services import uploads
+
     channel = make_webchat(demo.workspace)
     token = new_token(client, channel)
-    monkeypatch.setattr(webchat, "MAX_FILE_BYTES", 10)
-    big = SimpleUploadedFile("big.bin", b"x" * 11)
+    monkeypatch.setattr(uploads, "VISITOR_MAX_FILE_BYTES", 1024 * 1024)
+    big = SimpleUploadedFile("big.bin", b"x" * (1024 * 1024 + 512 * 1024))
     response = post_message(client, channel, token, text="see file", files=[big])
     assert response.status_code == 400 and response.json()["field"] == "files"
-    assert "big.bin" in response.json()["error"] and "MB" in response.json()["error"]
+    assert response.json()["error"] == "“big.bin” is too large: 1.5 MB, the limit is 1 MB."
     many = [SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(webchat.MAX_FILES + 1)]
     response = post_message(client, channel, token, files=many)
     assert response.status_code == 400 and response.json()["field"] == "files"
