@@ -171,18 +171,25 @@
     };
   }
   function sessionEnded(code) {
-    var p = ended || {};
-    var text = p.notice || (code === 4401 ? "Your session has ended. Sign in again to keep working."
-                                          : "You are no longer a member of this workspace.");
-    var href = p.link_url || (code === 4401 ? "/login/?next=" + encodeURIComponent(window.location.pathname) : "/");
+    var p = ended || {};  // the server sent the notice, in the person's language, just before closing
+    var text = p.notice, label = p.link_text, href = p.link_url;
+    if (code === 4401) {
+      text = text || "Your session has ended. Sign in again to keep working.";
+      label = label || "Sign in";
+      href = href || "/login/?next=" + encodeURIComponent(window.location.pathname);
+    } else {
+      text = text || "You are no longer a member of this workspace.";
+      label = label || "Go to your workspaces";
+      href = href || "/";
+    }
     var box = document.createElement("div");
-    box.className = "flash session-ended";
+    box.className = "flash";
     box.setAttribute("role", "alert");
     var line = document.createElement("p");
     line.textContent = text + " ";  // text, never HTML
     var link = document.createElement("a");
     link.href = href;
-    link.textContent = p.link_text || (code === 4401 ? "Sign in" : "Go to your workspaces");
+    link.textContent = label;
     line.appendChild(link);
     box.appendChild(line);
     root.parentNode.insertBefore(box, root);
