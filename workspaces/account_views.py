@@ -83,7 +83,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         old_key = self.request.session.session_key  # update_session_auth_hash cycles it: keep this tab's socket
         response = super().form_valid(form)
-        password_changed(user=form.user, keep_session_key=old_key)
+        password_changed(user=form.user, keep_session_key=old_key, new_session_key=self.request.session.session_key)
         return response
 
 

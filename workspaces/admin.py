@@ -21,6 +21,7 @@ from .services import (
     membership_change_role,
     membership_remove,
     signup_link_allowed,
+    user_deactivated,
 )
 from .services.invitations import INVITATION_DAYS, normalize_email, set_password_link
 
@@ -241,6 +242,11 @@ class UserAdmin(BaseUserAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivated(user=obj)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -292,3 +292,6 @@ def test_the_password_change_form_closes_the_other_browsers_socket_and_keeps_thi
     assert _probe_reaches(kept, "kept")
     assert refused_status(there, demo.slug) == 403
     here.open_socket(demo.slug).close()  # this browser's renewed cookie still opens sockets
+    started = time.monotonic()
+    assert here.post("/logout/").status_code == 302
+    assert closed_within(kept, 1.0, started=started).code == sessions.CLOSE_SESSION_ENDED

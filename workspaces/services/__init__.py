@@ -1,6 +1,6 @@
 """Writes for users, workspaces, memberships and invitations (one module per topic)."""
 
-from .accounts import password_changed, user_set_language
+from .accounts import password_changed, user_deactivated, user_set_language
 from .invitations import (
     InvitationError,
     invitation_accept,
@@ -24,6 +24,7 @@ __all__ = [
     "membership_remove",
     "password_changed",
     "signup_link_allowed",
+    "user_deactivated",
     "user_set_language",
     "workspace_add_member",
 ]

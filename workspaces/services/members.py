@@ -21,10 +21,11 @@ def workspace_add_member(*, workspace: Workspace, user: User, role: str) -> Memb
     For code that already knows the person agreed (an accepted invitation, the demo seed, tests):
     admins add people only through invitations.
     """
-    membership, created = Membership.objects.update_or_create(
+    previous = Membership.objects.for_workspace(workspace).filter(user=user).values_list("role", flat=True).first()
+    membership, _created = Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": role}
     )
-    if not created:
+    if previous is not None and previous != role:
         sessions.revoke_membership_sockets(user_id=user.pk, workspace_id=workspace.pk, reason=sessions.ROLE_CHANGED)
     return membership
 
