@@ -44,4 +44,7 @@ ENV PARLEY_DATA_DIR=/data
 USER parley
 
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off"]
+# X-Forwarded-For is believed only from the proxies in FORWARDED_ALLOW_IPS (default: none); uvicorn's own
+# default would trust any local peer.
+ENV FORWARDED_ALLOW_IPS=""
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\""]

@@ -7,6 +7,7 @@ channel layer, Celery tasks run inline). With both set it runs in the "services"
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -156,8 +157,20 @@ try:
     if AXES_FAILURE_LIMIT < 1:
         raise SettingError(f"AXES_FAILURE_LIMIT must be 1 or more (got {AXES_FAILURE_LIMIT}).")
     AXES_ENABLED = env_bool("AXES_ENABLED", True)
+    # The peers (proxies) whose X-Forwarded-For names the client: one rule for uvicorn (its command lines
+    # pass this same variable to --forwarded-allow-ips), axes and the widget's rate limits. Empty (the
+    # default): no proxy is trusted and the socket peer's address counts. See workspaces/client_ip.py.
+    FORWARDED_ALLOW_IPS = [p.strip() for p in env_str("FORWARDED_ALLOW_IPS").split(",") if p.strip()]
+    for _proxy in FORWARDED_ALLOW_IPS:
+        try:
+            if _proxy != "*":  # "*" trusts every peer, as in uvicorn: only when nothing but the proxy can connect
+                ipaddress.ip_network(_proxy)
+        except ValueError:
+            raise SettingError(f"FORWARDED_ALLOW_IPS: {_proxy!r} is not an IP address or network "
+                               "(e.g. 10.0.0.5 or 10.0.0.0/24).") from None
 except SettingError as exc:
     fail(str(exc))
+AXES_CLIENT_IP_CALLABLE = "workspaces.client_ip.client_ip"
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form posts the email as "username" (lower-cased by the form); axes would otherwise look for

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from workspaces.client_ip import client_ip
+
 from .errors import InboxError
 from .models import Channel
 from .services import webchat
@@ -108,7 +110,8 @@ def _too_many(retry_after: int, message: str) -> JsonResponse:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The rate-limit key: the same client address login throttling uses (FORWARDED_ALLOW_IPS decides)."""
+    return client_ip(request) or "unknown"
 
 
 # ---- the script -----------------------------------------------------------------------------------
