@@ -36,6 +36,12 @@ COPY locale ./locale
 RUN DEBUG=1 PARLEY_DATA_DIR=/tmp/parley-build python manage.py compilemessages -v 0 \
     && rm -rf /tmp/parley-build
 
+# Static files, hashed and gzipped into /app/staticfiles for WhiteNoise (DEBUG=0: the production storage;
+# the SECRET_KEY only lets settings load for this command and is not in the image's environment).
+RUN DEBUG=0 SECRET_KEY=collectstatic-at-build-time PARLEY_DATA_DIR=/tmp/parley-build \
+    python manage.py collectstatic --no-input -v 0 \
+    && rm -rf /tmp/parley-build
+
 # Run as an unprivileged user; /data holds uploaded and converted files (a volume shared by web and worker).
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin parley \
     && mkdir -p /data \

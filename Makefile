@@ -26,6 +26,8 @@ messages: venv
 
 run: venv system messages
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	@# Static files as production serves them (hashed, gzipped; DEBUG=0 picks that storage, the key is a dummy).
+	@DEBUG=0 SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --no-input -v 0
 	@DEBUG=1 $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Parley is running at http://127.0.0.1:$(PORT)/"

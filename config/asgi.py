@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP (Django, with static files) and websockets (Channels)."""
+"""ASGI entry point: HTTP (Django; static files by WhiteNoise, see settings.MIDDLEWARE) and websockets."""
 
 import os
 
@@ -14,14 +14,14 @@ check_services_or_exit()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 from realtime.auth import SessionAuthStack  # noqa: E402
 from realtime.routing import visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
-# Static files are served by the app itself (small deployments need no extra web server).
-http_application = ASGIStaticFilesHandler(get_asgi_application())
+# Static files are served by the app itself (small deployments need no extra web server): WhiteNoise's
+# middleware answers them, hashed and compressed, before any view runs.
+http_application = get_asgi_application()
 
 agents_websocket = AllowedHostsOriginValidator(SessionAuthStack(URLRouter(websocket_urlpatterns)))
 # Web chat visitors connect from other sites: no host/origin validator and no session here; the

@@ -13,7 +13,16 @@ from pathlib import Path
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .env import SettingError, check_redis_url, database_from_url, env_bool, env_int, env_str, fail
+from .env import (
+    SettingError,
+    check_redis_url,
+    database_from_url,
+    email_from_url,
+    env_bool,
+    env_int,
+    env_str,
+    fail,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +57,12 @@ try:
         raise SettingError(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     ALLOW_PRIVATE_WEBHOOKS = env_bool("ALLOW_PRIVATE_WEBHOOKS", False)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+    # Email (invitations, password resets): SMTP from EMAIL_URL. Without it the embedded demo (DEBUG on)
+    # prints emails to the console log, so the invitation link shows there; anything else uses the
+    # standard local SMTP relay (localhost:25), never a development backend in production.
+    _default_email = "console://" if DEBUG and PARLEY_MODE == "embedded" else "smtp://localhost:25"
+    MAILERS = {"default": email_from_url(env_str("EMAIL_URL") or _default_email)}
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
 except SettingError as exc:
     fail(str(exc))
 
@@ -80,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.static.StaticFilesMiddleware",  # WhiteNoise: static files answered before sessions or views run
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -189,6 +205,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files from the app. With DEBUG off: the hashed, compressed copies made by
+# `collectstatic` (the Dockerfile and `make run` run it), cached for a year; with DEBUG on, static/ as it is.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_ROOT = DATA_DIR / "media"  # private: files are served only through views that check membership
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
