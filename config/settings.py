@@ -264,6 +264,9 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_client_errors": {"()": "config.log_filters.QuietClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # A 403/404 is one warning line, not a traceback; 5xx keep theirs.
+    "loggers": {"django.request": {"filters": ["quiet_client_errors"]}},
 }
