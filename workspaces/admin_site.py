@@ -1,5 +1,7 @@
 """The admin site: superusers, and admins of at least one workspace (who see only their rows)."""
 
+import functools
+
 from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
 
@@ -23,6 +25,18 @@ class ParleyAdminSite(AdminSite):
                 raise PermissionDenied
             return redirect(target)
         return redirect_to_login(target)
+
+    def admin_view(self, view, cacheable=False):
+        """A signed-in person who may not use the admin gets the 403 page at once (no detour via login)."""
+        inner = super().admin_view(view, cacheable)
+
+        @functools.wraps(inner)
+        def guarded(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return guarded
 
     def _same_site_next(self, request) -> str:
         from django.urls import reverse
