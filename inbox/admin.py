@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from workspaces.admin import WorkspaceAdmin
 from workspaces.admin_scoping import WorkspaceScopedAdmin, WorkspaceScopedInline
-from workspaces.models import Membership
+from workspaces.models import Membership, Workspace
 
 from .admin_channel_forms import mask_secret
 from .admin_channels import ChannelAdmin
 from .models import Attachment, ClosingCategory, ClosingNote, Conversation, Message
+from .services.setup import workspace_ensure_defaults
 
 __all__ = ["ChannelAdmin", "mask_secret"]
 
@@ -132,3 +134,17 @@ class ClosingNoteAdmin(_ReadOnlyMixin, WorkspaceScopedAdmin):
     search_fields = ["summary"]
     ordering = ["-created_at", "-id"]
     fields = ["workspace", "conversation", "category", "summary", "author", "created_at"]
+
+
+# A workspace made in the admin starts with the default closing categories: without any, nobody could
+# close a conversation there. The inbox owns categories, so it extends the workspace admin (workspaces
+# never imports inbox).
+admin.site.unregister(Workspace)
+
+
+@admin.register(Workspace)
+class WorkspaceWithDefaultsAdmin(WorkspaceAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            workspace_ensure_defaults(workspace=obj)

@@ -436,3 +436,15 @@ def test_every_registered_tenant_admin_is_workspace_scoped():
         assert model in registered, f"{model.__name__} has no admin"
     inline_models = {inline.model for model_admin in registered.values() for inline in model_admin.inlines}
     assert {ContactIdentity, Attachment} <= inline_models
+
+
+def test_a_workspace_made_in_the_admin_starts_with_closing_categories(db, client):
+    root = f.make_user(is_staff=True, is_superuser=True)
+    client.force_login(root)
+
+    response = client.post(_add_url(Workspace), {"name": "Fresh Shop", "slug": "fresh-shop", "settings": "{}"})
+
+    assert response.status_code == 302, _form_errors(response) if response.status_code == 200 else response
+    workspace = Workspace.objects.get(slug="fresh-shop")
+    names = list(ClosingCategory.objects.for_workspace(workspace).order_by("position").values_list("name", flat=True))
+    assert names[:2] == ["Resolved", "Sale"] and len(names) == 5
