@@ -1,4 +1,4 @@
-"""Production static files: hashed names from collectstatic, served by WhiteNoise with long cache headers and gzip.
+"""Production static files: hashed names from collectstatic, served by WhiteNoise with long cache headers, Brotli and gzip.
 
 The module collects the real static files (Parley's and the admin's) once into a temporary STATIC_ROOT
 with DEBUG off and the manifest storage settings.py picks for production, then fetches them through the
@@ -16,6 +16,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import brotli
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -70,7 +71,7 @@ def production_static(tmp_path_factory):
         yield root
 
 
-def test_a_hashed_file_is_cached_for_a_year_and_served_gzipped(production_static):
+def test_a_hashed_file_is_cached_for_a_year_and_served_compressed(production_static):
     url = staticfiles_storage.url(CSS)
     assert url != f"/static/{CSS}" and url.startswith("/static/css/parley.") and url.endswith(".css")
     client = Client()
@@ -81,7 +82,11 @@ def test_a_hashed_file_is_cached_for_a_year_and_served_gzipped(production_static
     assert plain.content == (ROOT / "static" / CSS).read_bytes()
     assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
 
-    zipped = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    squeezed = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert squeezed["Content-Encoding"] == "br" and squeezed["Cache-Control"] == IMMUTABLE
+    assert brotli.decompress(squeezed.content) == plain.content
+
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert zipped["Content-Encoding"] == "gzip" and zipped["Cache-Control"] == IMMUTABLE
     assert len(zipped.content) < len(plain.content) / 2
     assert gzip.decompress(zipped.content) == plain.content
