@@ -1,4 +1,5 @@
-"""Production static files: hashed names from collectstatic, served by WhiteNoise with long cache headers, Brotli and gzip.
+"""Production static files: hashed names from collectstatic, served by WhiteNoise with long cache headers,
+Brotli and gzip.
 
 The module collects the real static files (Parley's and the admin's) once into a temporary STATIC_ROOT
 with DEBUG off and the manifest storage settings.py picks for production, then fetches them through the
