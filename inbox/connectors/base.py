@@ -116,12 +116,17 @@ class Connector(ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
 
     @abstractmethod
-    def verify(self, request: HttpRequest, channel: Channel) -> None:
-        """Raise NotAuthentic unless the raw request is authentic for this channel."""
+    def verify(self, request: HttpRequest, channel: Channel, body: bytes) -> None:
+        """Raise NotAuthentic unless the request (its headers and raw `body`) is authentic for this channel."""
 
     @abstractmethod
-    def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage | StatusReceipt]:
-        """Turn a verified request into neutral inbound messages and receipts; BadPayload if malformed."""
+    def parse(self, request: HttpRequest, channel: Channel,
+              body: bytes) -> list[InboundMessage | StatusReceipt | ReadUpTo]:
+        """Turn a verified body into neutral messages and receipts; BadPayload (with the field) if malformed.
+
+        `body` was read by the webhook view with its size cap; connectors never read `request.body`. Parsing
+        goes through inbox.connectors.payloads, so every value is typed and cleaned before anything is stored.
+        """
 
     @abstractmethod
     def send(self, channel: Channel, message: Message) -> SendResult:

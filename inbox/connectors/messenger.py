@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from . import meta
+from . import meta, payloads
 from .base import (
-    BadPayload,
     Capabilities,
     InboundAttachment,
     InboundMessage,
@@ -21,6 +19,8 @@ from .base import (
     registry,
     send_part,
 )
+from .payloads import messenger as schema
+from .payloads.common import moment, require
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -34,62 +34,48 @@ KINDS = {"audio": "audio", "image": "image", "video": "file", "file": "file"}
 DEFAULT_NAMES = {"audio": "audio.mp4", "image": "image.jpg", "video": "video.mp4", "file": "file"}
 
 
-def _attachments(message: dict, where: str) -> tuple[str, list[InboundAttachment], list[str]]:
+def _attachments(message: schema.Message) -> tuple[str, list[InboundAttachment], list[str]]:
     """(kind of the first media attachment, media attachments, texts from links/locations)."""
     kind, media, texts = "", [], []
-    for i, item in enumerate(meta.as_list(message.get("attachments"), f"{where}.attachments")):
-        item = meta.as_dict(item, f"{where}.attachments[{i}]")
-        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
-        url = meta.text_of(payload.get("url"))
-        atype = meta.text_of(item.get("type"))
-        if atype in KINDS and url:
-            if not url.startswith(("http://", "https://")) or len(url) > 1000:
-                field = f"{where}.attachments[{i}].payload.url"
-                raise BadPayload(_("%(field)s must be an http(s) URL.") % {"field": field}, field=field)
-            kind = kind or KINDS[atype]
-            media.append(InboundAttachment(url=url, name=meta.guess_name(url, DEFAULT_NAMES[atype])))
-        elif atype == "location":
-            coords = payload.get("coordinates") if isinstance(payload.get("coordinates"), dict) else {}
-            texts.append(_("[location] %(lat)s, %(lon)s") % {"lat": coords.get("lat"), "lon": coords.get("long")})
-        elif url or item.get("title"):
-            texts.append(" ".join(filter(None, [meta.text_of(item.get("title")), url])))
+    for item in message.attachments:
+        payload = item.payload or schema.AttachmentPayload()
+        url = payload.url
+        if item.type in KINDS and url:
+            kind = kind or KINDS[item.type]
+            media.append(InboundAttachment(url=url, name=meta.guess_name(url, DEFAULT_NAMES[item.type])))
+        elif item.type == "location":
+            coords = payload.coordinates or schema.Coordinates()
+            texts.append(_("[location] %(lat)s, %(lon)s") % {"lat": coords.lat, "lon": coords.long})
+        elif url or item.title:
+            texts.append(" ".join(filter(None, [item.title, url])))
     return kind, media, texts
 
 
-def _parse_event(event: Any, where: str) -> list[InboundMessage | StatusReceipt | ReadUpTo]:
-    event = meta.as_dict(event, where)
-    sender = meta.text_of(meta.as_dict(event.get("sender"), f"{where}.sender").get("id"))
-    timestamp = event.get("timestamp")
-    sent_at = datetime.fromtimestamp(timestamp / 1000, tz=UTC) if isinstance(timestamp, int) else None
-    if isinstance(event.get("delivery"), dict):
-        mids = meta.as_list(event["delivery"].get("mids"), f"{where}.delivery.mids")
-        return [StatusReceipt(external_message_id=str(mid), status="delivered") for mid in mids if mid]
-    if isinstance(event.get("postback"), dict) and sender:
-        postback = event["postback"]
-        title = meta.text_of(postback.get("title"))
-        mid = meta.text_of(postback.get("mid")) or f"postback:{sender}:{timestamp}"
-        return [InboundMessage(external_contact_id=sender, external_message_id=mid, text=title, sent_at=sent_at)] \
-            if title else []
-    if isinstance(event.get("read"), dict) and sender:
-        watermark = event["read"].get("watermark")
-        if isinstance(watermark, int) and not isinstance(watermark, bool):
-            return [ReadUpTo(external_contact_id=sender, until=datetime.fromtimestamp(watermark / 1000, tz=UTC))]
-        return []
-    if "message" not in event:
+def _parse_event(event: schema.Event, where: str) -> list[InboundMessage | StatusReceipt | ReadUpTo]:
+    sender = event.sender.id if event.sender else ""
+    sent_at = moment(event.timestamp, per_second=1000)
+    if event.delivery:
+        return [StatusReceipt(external_message_id=mid, status="delivered") for mid in event.delivery.mids if mid]
+    if event.postback and sender:
+        title = event.postback.title
+        mid = event.postback.mid or f"postback:{sender}:{event.timestamp}"
+        return [InboundMessage(external_contact_id=sender, external_message_id=mid[:255], text=title,
+                               sent_at=sent_at)] if title else []
+    if event.read and sender:
+        # A watermark we cannot place in time says nothing reliable about what was read: ignored.
+        until = moment(event.read.watermark, per_second=1000)
+        return [ReadUpTo(external_contact_id=sender, until=until)] if until else []
+    message = event.message
+    if message is None:
         return []  # reactions, optins…
-    message = meta.as_dict(event.get("message"), f"{where}.message")
-    if message.get("is_echo"):
+    if message.is_echo:
         return []  # our own page's messages echoed back
-    if not sender:
-        raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.sender.id"}, field=f"{where}.sender.id")
-    mid = meta.text_of(message.get("mid"))
-    if not mid:
-        raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.message.mid"}, field=f"{where}.message.mid")
-    kind, media, texts = _attachments(message, f"{where}.message")
-    text = "\n".join(filter(None, [meta.text_of(message.get("text")), *texts]))
+    require(sender, f"{where}.sender.id")
+    kind, media, texts = _attachments(message)
+    text = "\n".join(filter(None, [message.text, *texts]))
     if not text.strip() and not media:
         return []
-    return [InboundMessage(external_contact_id=sender, external_message_id=mid, text=text,
+    return [InboundMessage(external_contact_id=sender, external_message_id=message.mid, text=text,
                            kind=kind if media else "text",
                            attachments=tuple(media), sent_at=sent_at)]
 
@@ -99,15 +85,15 @@ class MessengerConnector(meta.MetaConnector):
     # Messenger has no voice-note type: a recording is sent as an audio attachment.
     capabilities = Capabilities(voice_note=False, audio=True, file=True, image=True, max_file_bytes=FILE_LIMIT)
 
-    def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage | StatusReceipt]:
-        payload = meta.load_json(request, "page")
+    def parse(self, request: HttpRequest, channel: Channel,
+              body: bytes) -> list[InboundMessage | StatusReceipt | ReadUpTo]:
+        webhook = payloads.parse(schema.Webhook, body)
         page_id = meta.text_of(channel.config.get("page_id"))
-        items: list[InboundMessage | StatusReceipt] = []
-        for i, entry in enumerate(payload["entry"]):
-            entry = meta.as_dict(entry, f"entry[{i}]")
-            if page_id and entry.get("id") is not None and meta.text_of(entry.get("id")) != page_id:
+        items: list[InboundMessage | StatusReceipt | ReadUpTo] = []
+        for i, entry in enumerate(webhook.entry):
+            if page_id and entry.id and entry.id != page_id:
                 continue  # another page of the same app: not this channel's
-            for j, event in enumerate(meta.as_list(entry.get("messaging"), f"entry[{i}].messaging")):
+            for j, event in enumerate(entry.messaging):
                 items.extend(_parse_event(event, f"entry[{i}].messaging[{j}]"))
         return items
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import hmac
-import json
-import re
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from . import payloads
 from .base import (
-    BadPayload,
     Capabilities,
     Connector,
     InboundAttachment,
@@ -26,6 +23,8 @@ from .base import (
     send_part,
 )
 from .http import TIMEOUT, retry_after_seconds
+from .payloads import telegram as schema
+from .payloads.common import moment
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -100,45 +99,36 @@ def explain(code: Any, description: str, *, action: str = "") -> str:
     return _("Telegram refused %(action)s (error %(code)s).") % {"action": action, "code": code}
 
 
-def _file(obj: dict, default_name: str, default_type: str) -> InboundAttachment:
-    file_id = obj.get("file_id")
-    if not isinstance(file_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,500}", file_id):
-        raise BadPayload(_("file_id is missing."), field="message.file_id")
-    name = obj.get("file_name") if isinstance(obj.get("file_name"), str) else ""
-    ctype = obj.get("mime_type") if isinstance(obj.get("mime_type"), str) else ""
-    return InboundAttachment(url=FILE_SCHEME + file_id, name=name or default_name, content_type=ctype or default_type)
+def _file(obj: schema.File, default_name: str, default_type: str) -> InboundAttachment:
+    return InboundAttachment(url=FILE_SCHEME + obj.file_id, name=obj.file_name or default_name,
+                             content_type=obj.mime_type or default_type)
 
 
-def _content(msg: dict) -> tuple[str, list[InboundAttachment], str]:
+def _content(msg: schema.Message) -> tuple[str, list[InboundAttachment], str]:
     """(kind, attachments, text) of a Telegram Message object."""
-    text = msg.get("text") if isinstance(msg.get("text"), str) else ""
-    caption = msg.get("caption") if isinstance(msg.get("caption"), str) else ""
-    if isinstance(msg.get("voice"), dict):
-        return "voice", [_file(msg["voice"], "voice.ogg", "audio/ogg")], caption
-    if isinstance(msg.get("audio"), dict):
-        return "audio", [_file(msg["audio"], "audio.mp3", "audio/mpeg")], caption
-    if isinstance(msg.get("photo"), list) and msg["photo"]:
-        sizes = [p for p in msg["photo"] if isinstance(p, dict)]
-        if not sizes:
-            raise BadPayload(_("photo must be a list of sizes."), field="message.photo")
-        largest = max(sizes, key=lambda p: (p.get("file_size") or 0, p.get("width") or 0))
+    caption = msg.caption
+    if msg.voice:
+        return "voice", [_file(msg.voice, "voice.ogg", "audio/ogg")], caption
+    if msg.audio:
+        return "audio", [_file(msg.audio, "audio.mp3", "audio/mpeg")], caption
+    if msg.photo:
+        largest = max(msg.photo, key=lambda p: (p.file_size or 0, p.width or 0))
         return "image", [_file(largest, "photo.jpg", "image/jpeg")], caption
-    if isinstance(msg.get("document"), dict):
-        return "file", [_file(msg["document"], "document", "application/octet-stream")], caption
-    for key, name, ctype in (("video", "video.mp4", "video/mp4"), ("video_note", "video_note.mp4", "video/mp4"),
-                             ("animation", "animation.mp4", "video/mp4")):
-        if isinstance(msg.get(key), dict):
-            return "file", [_file(msg[key], name, ctype)], caption
-    if isinstance(msg.get("sticker"), dict):
-        return "text", [], str(msg["sticker"].get("emoji") or _("[sticker]"))
-    if isinstance(msg.get("contact"), dict):
-        c = msg["contact"]
+    if msg.document:
+        return "file", [_file(msg.document, "document", "application/octet-stream")], caption
+    for media, name in ((msg.video, "video.mp4"), (msg.video_note, "video_note.mp4"),
+                        (msg.animation, "animation.mp4")):
+        if media:
+            return "file", [_file(media, name, "video/mp4")], caption
+    if msg.sticker:
+        return "text", [], msg.sticker.emoji or _("[sticker]")
+    if msg.contact:
         return "text", [], _("[contact] %(name)s %(phone)s") % {
-            "name": c.get("first_name", ""), "phone": c.get("phone_number", "")}
-    if isinstance(msg.get("location"), dict):
-        loc = msg["location"]
-        return "text", [], _("[location] %(lat)s, %(lon)s") % {"lat": loc.get("latitude"), "lon": loc.get("longitude")}
-    return "text", [], text or caption
+            "name": msg.contact.first_name, "phone": msg.contact.phone_number}
+    if msg.location:
+        return "text", [], _("[location] %(lat)s, %(lon)s") % {"lat": msg.location.latitude,
+                                                                "lon": msg.location.longitude}
+    return "text", [], msg.text or caption
 
 
 class TelegramConnector(Connector):
@@ -146,47 +136,35 @@ class TelegramConnector(Connector):
     capabilities = Capabilities(voice_note=True, audio=True, file=True, image=True, max_file_bytes=UPLOAD_LIMIT,
                                 voice_note_formats=("ogg/opus",))
 
-    def verify(self, request: HttpRequest, channel: Channel) -> None:
+    def verify(self, request: HttpRequest, channel: Channel, body: bytes) -> None:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not channel.secret or not hmac.compare_digest(given.encode(), channel.secret.encode()):
             raise NotAuthentic("Wrong or missing X-Telegram-Bot-Api-Secret-Token.")
 
-    def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage]:
-        try:
-            update = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise BadPayload(_("The body is not valid JSON."), field="body") from None
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-            raise BadPayload(_("update_id is required."), field="update_id")
-        edited = "message" not in update and "edited_message" in update
-        msg = update.get("edited_message" if edited else "message")
+    def parse(self, request: HttpRequest, channel: Channel, body: bytes) -> list[InboundMessage]:
+        update = payloads.parse(schema.Update, body)
+        edited = update.message is None and update.edited_message is not None
+        msg = update.edited_message if edited else update.message
         if msg is None:
             return []  # other update kinds (callback queries, channel posts…) are not conversations
-        if not isinstance(msg, dict):
-            raise BadPayload(_("message must be an object."), field="message")
-        chat = msg.get("chat")
-        if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
-            raise BadPayload(_("message.chat.id is required."), field="message.chat.id")
-        if not isinstance(msg.get("message_id"), int):
-            raise BadPayload(_("message.message_id is required."), field="message.message_id")
-        sender = msg.get("from") if isinstance(msg.get("from"), dict) else {}
-        if sender.get("is_bot"):
+        sender = msg.sender or schema.User()
+        if sender.is_bot:
             return []
         kind, attachments, text = _content(msg)
-        external_id = f"{chat['id']}:{msg['message_id']}"
+        external_id = f"{msg.chat.id}:{msg.message_id}"
         if edited:
-            external_id += f":edit:{msg.get('edit_date') or update['update_id']}"
+            # The edit's own time keeps each edit distinct; a bogus one falls back to the update's id.
+            external_id += f":edit:{msg.edit_date if moment(msg.edit_date) else update.update_id}"
             text = _("(edited) %(text)s") % {"text": text}
         if not text.strip() and not attachments:
             return []
-        name = " ".join(str(sender.get(k) or "") for k in ("first_name", "last_name")).strip()
-        if chat.get("type") in {"group", "supergroup", "channel"}:
-            name = str(chat.get("title") or name)
-        date = msg.get("edit_date") if edited else msg.get("date")
+        name = " ".join(filter(None, (sender.first_name, sender.last_name)))
+        if msg.chat.type in {"group", "supergroup", "channel"}:
+            name = msg.chat.title or name
         return [InboundMessage(
-            external_contact_id=str(chat["id"]), external_message_id=external_id, text=text,
-            contact_name=name or str(sender.get("username") or ""), kind=kind, attachments=tuple(attachments),
-            sent_at=datetime.fromtimestamp(date, tz=UTC) if isinstance(date, int) else None,
+            external_contact_id=str(msg.chat.id), external_message_id=external_id, text=text,
+            contact_name=name or sender.username, kind=kind, attachments=tuple(attachments),
+            sent_at=moment(msg.edit_date if edited else msg.date),
         )]
 
     def fetch_media(self, channel: Channel, attachment: Attachment) -> tuple[bytes, str]:

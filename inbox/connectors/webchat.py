@@ -15,11 +15,11 @@ class WebchatConnector(Connector):
         voice_note_formats=("webm/opus", "ogg/opus", "mp4/aac"),
     )
 
-    def verify(self, request, channel) -> None:
+    def verify(self, request, channel, body) -> None:
         # Visitors never post to /hooks/webchat/…: their messages come through the widget endpoints.
         raise NotAuthentic(str(_("Web chat messages arrive through the widget, not through a webhook.")))
 
-    def parse(self, request, channel) -> list:
+    def parse(self, request, channel, body) -> list:
         return []
 
     def send(self, channel, message) -> SendResult:

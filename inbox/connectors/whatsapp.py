@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import mimetypes
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from . import meta
+from . import meta, payloads
 from .base import (
-    BadPayload,
     Capabilities,
     InboundAttachment,
     InboundMessage,
@@ -24,6 +21,8 @@ from .base import (
     registry,
     send_part,
 )
+from .payloads import whatsapp as schema
+from .payloads.common import moment
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -41,85 +40,69 @@ AUDIO_TYPES = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "a
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "played": "read", "failed": "failed"}
 
 
-def _media(obj: dict, where: str, default_name: str) -> InboundAttachment:
-    media_id = obj.get("id")
-    if not isinstance(media_id, str | int) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", str(media_id)):
-        raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.id"}, field=f"{where}.id")
-    ctype = meta.text_of(obj.get("mime_type")).split(";")[0].strip()
-    name = meta.text_of(obj.get("filename"))
+def _media(obj: schema.Media, default_name: str) -> InboundAttachment:
+    ctype = obj.mime_type.split(";")[0].strip()
+    name = obj.filename
     if not name:
         ext = ".ogg" if ctype == "audio/ogg" else (mimetypes.guess_extension(ctype) or "") if ctype else ""
         name = default_name + ext
-    return InboundAttachment(url=f"{MEDIA_SCHEME}{media_id}", name=name, content_type=ctype)
+    return InboundAttachment(url=f"{MEDIA_SCHEME}{obj.id}", name=name, content_type=ctype)
 
 
-def _content(msg: dict, where: str) -> tuple[str, list[InboundAttachment], str]:
+def _content(msg: schema.Message) -> tuple[str, list[InboundAttachment], str]:
     """(kind, attachments, text) of one WhatsApp inbound message object."""
-    kind = meta.text_of(msg.get("type"))
-    body = meta.as_dict(msg.get(kind), f"{where}.{kind}") if kind and isinstance(msg.get(kind), dict) else {}
-    caption = meta.text_of(body.get("caption"))
+    kind = msg.type
     if kind == "text":
-        return "text", [], meta.text_of(body.get("body"))
-    if kind == "audio":
-        voice = bool(body.get("voice"))
-        return ("voice" if voice else "audio"), [_media(body, f"{where}.audio", "voice" if voice else "audio")], ""
-    if kind == "image":
-        return "image", [_media(body, f"{where}.image", "image")], caption
-    if kind == "sticker":
-        return "image", [_media(body, f"{where}.sticker", "sticker")], ""
-    if kind in {"document", "video"}:
-        return "file", [_media(body, f"{where}.{kind}", kind)], caption
+        return "text", [], msg.text.body if msg.text else ""
+    if kind == "audio" and msg.audio:
+        voice = msg.audio.voice
+        return ("voice" if voice else "audio"), [_media(msg.audio, "voice" if voice else "audio")], ""
+    if kind == "image" and msg.image:
+        return "image", [_media(msg.image, "image")], msg.image.caption
+    if kind == "sticker" and msg.sticker:
+        return "image", [_media(msg.sticker, "sticker")], ""
+    if kind == "document" and msg.document:
+        return "file", [_media(msg.document, "document")], msg.document.caption
+    if kind == "video" and msg.video:
+        return "file", [_media(msg.video, "video")], msg.video.caption
     if kind == "button":
-        return "text", [], meta.text_of(body.get("text"))
+        return "text", [], msg.button.text if msg.button else ""
     if kind == "interactive":
-        reply = body.get("button_reply") or body.get("list_reply") or {}
-        return "text", [], meta.text_of(reply.get("title") if isinstance(reply, dict) else "")
-    if kind == "location":
+        reply = msg.interactive and (msg.interactive.button_reply or msg.interactive.list_reply)
+        return "text", [], reply.title if reply else ""
+    if kind == "location" and msg.location:
+        place = msg.location
         return "text", [], _("[location] %(name)s %(lat)s, %(lon)s") % {
-            "name": meta.text_of(body.get("name")), "lat": body.get("latitude"), "lon": body.get("longitude")}
+            "name": place.name, "lat": place.latitude, "lon": place.longitude}
     if kind == "reaction":
-        return "text", [], _("[reaction] %(emoji)s") % {"emoji": meta.text_of(body.get("emoji"))}
+        return "text", [], _("[reaction] %(emoji)s") % {"emoji": msg.reaction.emoji if msg.reaction else ""}
     if kind == "contacts":
-        names = [meta.text_of((c.get("name") or {}).get("formatted_name")) for c in msg.get("contacts") or []
-                 if isinstance(c, dict) and isinstance(c.get("name"), dict)]
+        names = [c.name.formatted_name for c in msg.contacts if c.name]
         return "text", [], _("[contact] %(names)s") % {"names": ", ".join(names)}
     return "text", [], _("[a %(type)s message that Parley cannot show]") % {"type": kind or "?"}
 
 
-def _parse_message(msg: Any, where: str, names: dict[str, str]) -> InboundMessage | None:
-    msg = meta.as_dict(msg, where)
-    sender, msg_id = meta.text_of(msg.get("from")), meta.text_of(msg.get("id"))
-    if not sender:
-        raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.from"}, field=f"{where}.from")
-    if not msg_id:
-        raise BadPayload(_("%(field)s is required.") % {"field": f"{where}.id"}, field=f"{where}.id")
-    kind, attachments, text = _content(msg, where)
+def _message(msg: schema.Message, names: dict[str, str]) -> InboundMessage | None:
+    kind, attachments, text = _content(msg)
     if not text.strip() and not attachments:
         return None
-    try:
-        sent_at = datetime.fromtimestamp(int(msg.get("timestamp")), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        sent_at = None
     return InboundMessage(
-        external_contact_id=sender, external_message_id=msg_id, text=text, contact_name=names.get(sender, ""),
-        phone="+" + sender if sender.isdigit() else "", kind=kind, attachments=tuple(attachments), sent_at=sent_at,
+        external_contact_id=msg.sender, external_message_id=msg.id, text=text,
+        contact_name=names.get(msg.sender, ""), phone="+" + msg.sender if msg.sender.isdigit() else "", kind=kind,
+        attachments=tuple(attachments), sent_at=moment(msg.timestamp),
     )
 
 
-def _parse_status(status: Any, where: str) -> StatusReceipt | None:
-    status = meta.as_dict(status, where)
-    ours = STATUSES.get(meta.text_of(status.get("status")))
-    msg_id = meta.text_of(status.get("id"))
-    if ours is None or not msg_id:
+def _status(status: schema.Status) -> StatusReceipt | None:
+    ours = STATUSES.get(status.status)
+    if ours is None or not status.id:
         return None
     reason = ""
     if ours == "failed":
-        errors = [e for e in meta.as_list(status.get("errors"), f"{where}.errors") if isinstance(e, dict)]
-        first = errors[0] if errors else {}
-        details = first.get("error_data", {}).get("details") if isinstance(first.get("error_data"), dict) else ""
-        reason = meta.explain(meta.as_int(first.get("code")), product=PRODUCT,
-                              message=meta.text_of(details or first.get("message") or first.get("title"))[:300])
-    return StatusReceipt(external_message_id=msg_id, status=ours, reason=reason)
+        first = status.errors[0] if status.errors else schema.StatusError()
+        details = first.error_data.details if first.error_data else ""
+        reason = meta.explain(first.code, product=PRODUCT, message=(details or first.message or first.title)[:300])
+    return StatusReceipt(external_message_id=status.id, status=ours, reason=reason)
 
 
 class WhatsAppConnector(meta.MetaConnector):
@@ -129,33 +112,21 @@ class WhatsAppConnector(meta.MetaConnector):
     # Per-kind ceilings WhatsApp enforces (max_file_bytes above is the largest: documents).
     limits = {"audio": AUDIO_LIMIT, "voice": AUDIO_LIMIT, "image": IMAGE_LIMIT, "file": DOCUMENT_LIMIT}
 
-    def parse(self, request: HttpRequest, channel: Channel) -> list[InboundMessage | StatusReceipt]:
-        payload = meta.load_json(request, "whatsapp_business_account")
+    def parse(self, request: HttpRequest, channel: Channel, body: bytes) -> list[InboundMessage | StatusReceipt]:
+        webhook = payloads.parse(schema.Webhook, body)
         ours = meta.text_of(channel.config.get("phone_number_id"))
         items: list[InboundMessage | StatusReceipt] = []
-        for i, entry in enumerate(payload["entry"]):
-            entry = meta.as_dict(entry, f"entry[{i}]")
-            for j, change in enumerate(meta.as_list(entry.get("changes"), f"entry[{i}].changes")):
-                where = f"entry[{i}].changes[{j}].value"
-                change = meta.as_dict(change, f"entry[{i}].changes[{j}]")
-                if change.get("field", "messages") != "messages":
+        for entry in webhook.entry:
+            for change in entry.changes:
+                value = change.value
+                if change.field != "messages" or value is None:
                     continue
-                value = meta.as_dict(change.get("value"), where)
-                number = meta.text_of(meta.as_dict(value.get("metadata"), f"{where}.metadata").get("phone_number_id"))
+                number = value.metadata.phone_number_id if value.metadata else ""
                 if ours and number and number != ours:
                     continue  # another number of the same app: not this channel's
-                names = {}
-                for contact in meta.as_list(value.get("contacts"), f"{where}.contacts"):
-                    if isinstance(contact, dict) and isinstance(contact.get("profile"), dict):
-                        names[meta.text_of(contact.get("wa_id"))] = meta.text_of(contact["profile"].get("name"))
-                for k, msg in enumerate(meta.as_list(value.get("messages"), f"{where}.messages")):
-                    parsed = _parse_message(msg, f"{where}.messages[{k}]", names)
-                    if parsed is not None:
-                        items.append(parsed)
-                for k, status in enumerate(meta.as_list(value.get("statuses"), f"{where}.statuses")):
-                    receipt = _parse_status(status, f"{where}.statuses[{k}]")
-                    if receipt is not None:
-                        items.append(receipt)
+                names = {c.wa_id: c.profile.name for c in value.contacts if c.profile}
+                items.extend(m for m in (_message(msg, names) for msg in value.messages) if m is not None)
+                items.extend(r for r in (_status(status) for status in value.statuses) if r is not None)
         return items
 
     def fetch_media(self, channel: Channel, attachment: Attachment) -> tuple[bytes, str]:
