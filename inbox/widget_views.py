@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent, ValidationError
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValidationError
 from django.core.validators import validate_email
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,14 +25,18 @@ from django.views.decorators.http import require_GET
 
 from workspaces.client_ip import client_ip
 
+from .connectors import payloads
+from .connectors.base import BadPayload
+from .connectors.payloads import webchat as schema
+from .connectors.payloads.common import Payload
 from .errors import InboxError
 from .models import Channel
 from .services import webchat
-from .text import clean_line
 
 WIDGET_DIR = Path(settings.BASE_DIR) / "static" / "widget"
 CONFIG_PLACEHOLDER = "/*PARLEY_CONFIG*/null"
 MAX_REQUEST_BYTES = webchat.MAX_FILES * webchat.MAX_FILE_BYTES + 1024 * 1024
+FORM_MAX_BYTES = 128 * 1024  # session or message fields without files: a 4096-character text, escaped, fits
 _JS_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026",
                0x2028: "\\u2028", 0x2029: "\\u2029"}
 
@@ -178,14 +182,60 @@ def script(request: HttpRequest, channel_uuid) -> HttpResponse:
 # ---- sessions and messages ------------------------------------------------------------------------
 
 
-def _form(request: HttpRequest) -> dict:
-    if request.content_type == "application/json":
+class FormError(Exception):
+    """A widget request whose fields cannot be read: answered as JSON with `field` and `status`."""
+
+    def __init__(self, message: str, field: str, status: int = 400):
+        super().__init__(message)
+        self.field, self.status = field, status
+
+
+def _too_large(limit: int) -> FormError:
+    return FormError(_("The body is too large (at most %(kb)d KB).") % {"kb": limit // 1024}, "body", status=413)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    """Content-Length as a number; 0 when absent or malformed (ASGI comma-joins duplicates): reads stay capped."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _form[F: Payload](request: HttpRequest, schema: type[F], *, files: bool = False) -> F:
+    """The request's fields (JSON, urlencoded or, with `files`, multipart) validated as `schema`.
+
+    JSON and urlencoded bodies are read with a FORM_MAX_BYTES cap (413 past it, at any size); JSON goes
+    through the same decoding and typed cleaning as provider webhooks, so deep nesting or a lone surrogate
+    is a 400 or cleaned text, never a 500. Multipart bodies (files) have their own limits in the messages view.
+    """
+    if request.content_type == "multipart/form-data":
+        if not files and _declared_length(request) > FORM_MAX_BYTES:
+            raise _too_large(FORM_MAX_BYTES)
         try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            raise InboxError(_("The body is not valid JSON.")) from None
-        return data if isinstance(data, dict) else {}
-    return request.POST
+            data = dict(request.POST.items())
+        except RequestDataTooBig:
+            raise _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) from None
+        except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError):
+            raise FormError(_("The message could not be read (too large or malformed)."), "body") from None
+    else:
+        try:
+            raw = payloads.read_body(request, limit=FORM_MAX_BYTES)
+        except payloads.BodyTooLarge as exc:
+            raise _too_large(exc.limit) from None
+        try:
+            if request.content_type == "application/json":
+                data = payloads.decode_json(raw or b"{}")
+            else:
+                data = dict(QueryDict(raw, encoding="utf-8").items())
+        except BadPayload as exc:
+            raise FormError(str(exc), exc.field) from None
+        except TooManyFieldsSent:
+            raise FormError(_("The message could not be read (too large or malformed)."), "body") from None
+    try:
+        return payloads.validate(schema, data)
+    except BadPayload as exc:
+        raise FormError(str(exc), exc.field) from None
 
 
 @cors_guarded(("POST",))
@@ -195,19 +245,16 @@ def session(request: HttpRequest, channel: Channel) -> HttpResponse:
     if retry:
         return _too_many(retry, _("Too many new chats from here: wait a minute and try again."))
     try:
-        data = _form(request)
-    except InboxError as exc:
-        return _error(str(exc), "body")
-    name = clean_line(str(data.get("name") or ""), limit=1000)
-    email = clean_line(str(data.get("email") or ""), limit=1000).lower()
-    if len(name) > 200:
-        return _error(_("The name is too long (at most 200 characters)."), "name")
+        data = _form(request, schema.SessionForm)
+    except FormError as exc:
+        return _error(str(exc), exc.field, status=exc.status)
+    name, email = data.name, data.email.lower()
     if email:
         try:
             validate_email(email)
         except ValidationError:
             return _error(_("Please enter a valid email address."), "email")
-    existing = webchat.read_token(_bearer(request) or str(data.get("token") or ""), channel)
+    existing = webchat.read_token(_bearer(request) or data.token, channel)
     config = webchat.public_config(channel)
     if existing is None:
         if config["ask_name"] and not name:
@@ -237,26 +284,24 @@ def messages(request: HttpRequest, channel: Channel) -> HttpResponse:
     if retry:
         return _too_many(retry, _("You are sending messages too fast: wait %(n)d seconds and try again.")
                          % {"n": retry})
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES:
+    if _declared_length(request) > MAX_REQUEST_BYTES:
         return _error(_("The message is too large (at most %(mb)d MB per file).")
                       % {"mb": webchat.MAX_FILE_BYTES // (1024 * 1024)}, "files")
     try:
-        data = _form(request)
+        data = _form(request, schema.MessageForm, files=True)
         files = request.FILES.getlist("files") if request.content_type == "multipart/form-data" else []
     except (RequestDataTooBig, TooManyFilesSent, MultiPartParserError):
         return _error(_("The message could not be read (too large or malformed)."), "body")
-    except InboxError as exc:
-        return _error(str(exc), "body")
-    text = data.get("text") or ""
-    if not isinstance(text, str):
-        return _error(_("text must be a string."), "text")
+    except FormError as exc:
+        return _error(str(exc), exc.field, status=exc.status)
+    text = data.text
     try:
         webchat.check_files(files)
     except InboxError as exc:
         return _error(str(exc), "files")
     try:
         message = webchat.post_visitor_message(channel=channel, visitor=visitor, text=text, files=files,
-                                               client_id=str(data.get("client_id") or ""))
+                                               client_id=data.client_id)
     except InboxError as exc:
         return _error(str(exc), "text")
     payload = webchat.visitor_message_payload(webchat.load_message(channel, message.pk))
