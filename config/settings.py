@@ -207,6 +207,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves static files from the app. With DEBUG off: the hashed, compressed copies made by
 # `collectstatic` (the Dockerfile and `make run` run it), cached for a year; with DEBUG on, static/ as it is.
+# Decided from the environment's DEBUG, not the live setting: the test runner turns DEBUG off at start, and
+# the app must then still serve static/ as it is (no collectstatic in a test run, no warnings about it).
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
