@@ -26,6 +26,18 @@ class ParleyAdminSite(AdminSite):
             return redirect(target)
         return redirect_to_login(target)
 
+    def logout(self, request, extra_context=None):
+        """The admin's "Log out" is Parley's: the session ends and its live sockets close."""
+        from .views import logout_view
+
+        return logout_view(request)
+
+    def password_change(self, request, extra_context=None):
+        """One password form for everyone: Parley's also signs out the other sessions and closes their sockets."""
+        from django.shortcuts import redirect
+
+        return redirect("password_change")
+
     def admin_view(self, view, cacheable=False):
         """A signed-in person who may not use the admin gets the 403 page at once (no detour via login)."""
         inner = super().admin_view(view, cacheable)

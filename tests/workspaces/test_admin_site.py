@@ -59,3 +59,18 @@ def test_an_anonymous_visitor_opening_the_admin_is_sent_to_sign_in(client):
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].startswith("/login/?next=")
     assert "<form" in response.content.decode()
+
+
+def test_the_admins_log_out_is_parleys_and_ends_the_session(demo, client_for):
+    client = client_for(demo.admin)
+
+    response = client.post("/admin/logout/")
+
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admins_change_password_link_opens_parleys_form(demo, client_for):
+    response = client_for(demo.admin).get("/admin/password_change/")
+
+    assert response.status_code == 302 and response["Location"] == "/account/password/"
