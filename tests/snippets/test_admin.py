@@ -64,8 +64,9 @@ def test_another_workspaces_snippet_is_not_found(demo, rows, client_for):
 
 def test_agents_cannot_reach_the_snippet_admin(demo, rows, client_for):
     client = client_for(demo.agent)
-    assert client.get(reverse(CHANGELIST)).status_code == 302
-    client.post(reverse(ADD), {"workspace": demo.workspace.pk, "name": "N", "shortcut": "n", "body": "x", **_mgmt()})
+    assert client.get(reverse(CHANGELIST)).status_code == 403  # the 403 page, no detour through the login page
+    assert client.post(reverse(ADD), {"workspace": demo.workspace.pk, "name": "N", "shortcut": "n", "body": "x",
+                       **_mgmt()}).status_code == 403
     assert not Snippet.objects.filter(shortcut="n").exists()
 
 
