@@ -20,10 +20,16 @@ RUN pip install .
 # The code: listed one by one so that local folders (.venv, data, .git) never end up in the image.
 COPY manage.py ./
 COPY config ./config
+COPY kernel ./kernel
 COPY workspaces ./workspaces
+COPY connectors ./connectors
+COPY media ./media
 COPY contacts ./contacts
 COPY inbox ./inbox
 COPY realtime ./realtime
+COPY webchat ./webchat
+COPY emojis ./emojis
+COPY demo ./demo
 COPY snippets ./snippets
 COPY surveys ./surveys
 COPY workflows ./workflows

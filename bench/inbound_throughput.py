@@ -23,7 +23,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from inbox.connectors.base import InboundMessage
+    from connectors.base import InboundMessage
     from inbox.models import Channel
     from inbox.services.receiving import receive_message
 

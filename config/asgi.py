@@ -17,7 +17,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 from realtime.auth import SessionAuthStack  # noqa: E402
-from realtime.routing import visitor_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
+from webchat.routing import visitor_websocket_urlpatterns  # noqa: E402
 
 # Static files are served by the app itself (small deployments need no extra web server): WhiteNoise's
 # middleware answers them, hashed and compressed, before any view runs.

@@ -21,10 +21,11 @@ urlpatterns = [
     path("invite/<str:token>/", account_views.invitation, name="invitation"),
     path("admin/", admin.site.urls),
     path("hooks/", include("inbox.hook_urls")),
-    path("widget/", include("inbox.widget_urls")),
+    path("widget/", include("webchat.urls")),
     *file_urlpatterns,
     path("w/<slug:slug>/", include("workspaces.urls")),
     path("w/<slug:slug>/", include("inbox.urls")),
+    path("w/<slug:slug>/", include("emojis.urls")),
     path("w/<slug:slug>/contacts/", include("contacts.urls")),
     path("w/<slug:slug>/snippets/", include("snippets.urls")),
 ]

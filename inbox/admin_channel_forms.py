@@ -15,11 +15,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kernel.text import clean_line
 from workspaces.admin_scoping import WorkspaceConsistentForm
 
 from .models import Channel
 from .services.channels import CREDENTIALS, REQUIRED, ChannelError, channel_configure, channel_options
-from .text import clean_line
 
 MASK = "••••"
 
@@ -116,7 +116,7 @@ class WebchatChannelForm(ChannelForm):
         return "\n".join(value) if option == "allowed_origin" else value
 
     def clean_allowed_origins(self) -> list[str]:
-        from .services.webchat import normalize_origin
+        from connectors.origins import normalize_origin
 
         origins = []
         for line in (self.cleaned_data.get("allowed_origins") or "").splitlines():

@@ -1,2 +1,7 @@
-class InboxError(Exception):
-    """A rule of the inbox was broken; the message is safe to show to the member."""
+from kernel.errors import ParleyError
+
+# The inbox's rules speak the one user-facing error (media, text hygiene and snippets raise it too), so a
+# view catching InboxError also catches "this file is too large" from the media package.
+InboxError = ParleyError
+
+__all__ = ["InboxError"]

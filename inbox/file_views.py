@@ -17,11 +17,11 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from media.uploads import HEAD_BYTES, sniff
 from workspaces.access import workspace_member_required
 
 from .files import unsign_token
 from .models import Attachment
-from .services.uploads import HEAD_BYTES, sniff
 
 # Types a browser may show inline. Everything else (SVG, HTML, JS, PDF, …) is always a download.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "audio/ogg", "audio/mpeg",

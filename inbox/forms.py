@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.text import MESSAGE_MAX_CHARS, clean_text
 from workspaces.models import Membership
 
 from .closing_limits import SUMMARY_MAX_CHARS
 from .models import ClosingCategory
-from .text import MESSAGE_MAX_CHARS, clean_text
 
 
 class CleanTextField(forms.CharField):

@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .connectors import payloads, registry
-from .connectors.base import BadPayload, InboundMessage, NotAuthentic, ReadUpTo, SendError, StatusReceipt
+from connectors import payloads, registry
+from connectors.base import BadPayload, InboundMessage, NotAuthentic, ReadUpTo, SendError, StatusReceipt
+
 from .errors import InboxError
 from .models import Channel
 from .services.receiving import receive_message, receive_read_up_to, receive_status

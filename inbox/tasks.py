@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from contacts.services import profiles
 from workspaces.models import Workspace
 
-from .services import delivery, media, profiles
+from .services import delivery
+from .services import downloads as media
 
 
 @shared_task(bind=True, acks_late=True, max_retries=delivery.MAX_ATTEMPTS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import emoji_views, file_views, views
+from . import file_views, views
 
 app_name = "inbox"
 
@@ -15,6 +15,5 @@ urlpatterns = [
     path("messages/<int:conversation_id>/close/", views.close, name="close"),
     path("messages/<int:conversation_id>/messages/<int:message_id>/retry/", views.retry, name="retry"),
     path("attachments/<int:attachment_id>/", file_views.attachment, name="attachment"),
-    path("emoji.json", emoji_views.emoji_list, name="emoji"),
     path("review/", views.review, name="review"),
 ]

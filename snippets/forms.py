@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inbox.text import clean_text
+from kernel.text import clean_text
 from workspaces.admin_scoping import WorkspaceConsistentForm
 
 from .errors import SnippetError

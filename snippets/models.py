@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from workspaces.models import Membership, TenantModel, TenantQuerySet
 
 SHORTCUT_MAX_CHARS = 40
-BODY_MAX_CHARS = 4096  # a message's limit (inbox.text.MESSAGE_MAX_CHARS)
+BODY_MAX_CHARS = 4096  # a message's limit (kernel.text.MESSAGE_MAX_CHARS)
 
 shortcut_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]*\Z",

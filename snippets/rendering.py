@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from inbox.text import clean_line
+from kernel.text import clean_line
 
 # {{ name.part }} with optional spaces inside the braces.
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}")

@@ -12,9 +12,9 @@ from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from connectors import registry
 from inbox import selectors as inbox_selectors
-from inbox.connectors import registry
-from inbox.services.uploads import kind_for
+from media.uploads import kind_for
 from workspaces.models import Membership, Workspace
 
 from .models import Snippet, SnippetAttachment

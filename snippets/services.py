@@ -7,12 +7,12 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from inbox.connectors import registry
+from connectors import registry
 from inbox.errors import InboxError
 from inbox.models import Conversation
-from inbox.services import uploads
-from inbox.services.uploads import PreparedFile
-from inbox.text import clean_line, clean_text
+from kernel.text import clean_line, clean_text
+from media import uploads
+from media.uploads import PreparedFile
 from workspaces.models import Membership, Workspace
 
 from . import selectors
@@ -29,7 +29,7 @@ MAX_FILES_PER_REPLY = 10
 def check_upload(*, upload) -> tuple[str, str, int]:
     """(clean name, sniffed content type, size) of an uploaded file, or SnippetError naming the limit.
 
-    The rules are the shared upload policy's (inbox.services.uploads.for_snippets).
+    The rules are the shared upload policy's (media.uploads.for_snippets).
     """
     try:
         prepared = uploads.prepare_file(upload, policy=uploads.for_snippets())

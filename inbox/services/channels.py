@@ -13,12 +13,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from inbox.connectors import meta, telegram
-from inbox.connectors.base import SendError, TransientSendError
-from inbox.connectors.http import check_public_url
+from connectors import meta, telegram
+from connectors.base import SendError, TransientSendError
+from connectors.http import check_public_url
 from inbox.errors import InboxError
 from inbox.models import Channel
-from inbox.text import clean_line
+from kernel.text import clean_line
 from workspaces.models import Workspace
 
 TELEGRAM_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
@@ -275,7 +275,7 @@ def _checked_webhook_url(url: str) -> str:
 
 
 def _checked_origins(origins: list[str]) -> list[str]:
-    from inbox.services.webchat import normalize_origin
+    from connectors.origins import normalize_origin
 
     checked = []
     for origin in origins:

@@ -10,7 +10,7 @@ from inbox import live
 from inbox.closing_limits import SUMMARY_MAX_CHARS
 from inbox.errors import InboxError
 from inbox.models import ClosingCategory, ClosingNote, Conversation
-from inbox.text import clean_text
+from kernel.text import clean_text
 from realtime import events
 from workspaces.models import Membership, Workspace
 

@@ -10,12 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connectors import registry
+from connectors.base import SendError, TransientSendError
 from inbox import live
-from inbox.connectors import registry
-from inbox.connectors.base import SendError, TransientSendError
 from inbox.errors import InboxError
 from inbox.models import Message
-from inbox.services import outbound_media
+from inbox.services import delivery_media
 from realtime import events
 from workspaces.models import Workspace
 
@@ -72,9 +72,9 @@ def deliver(*, workspace: Workspace, message_id: int, final_attempt: bool = Fals
     try:
         connector = registry.get(message.channel.kind)
         if message.attachments.all():
-            outbound_media.prepare_for_channel(message=message, capabilities=connector.capabilities)
+            delivery_media.prepare_for_channel(message=message, capabilities=connector.capabilities)
             message = _reload(workspace, message)
-            outbound_media.bind_for_delivery(message)
+            delivery_media.bind_for_delivery(message)
         message.record_parts = lambda parts, pk=message.pk: Message.objects.filter(pk=pk).update(
             delivered_parts=parts)
         result = connector.send(message.channel, message)

@@ -8,11 +8,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.base import InboundMessage, StatusReceipt
 from contacts.models import Contact, ContactIdentity
 from inbox import live
-from inbox.connectors.base import InboundMessage, StatusReceipt
 from inbox.models import Attachment, Channel, Conversation, Message
-from inbox.text import MESSAGE_MAX_CHARS, clean_line, clean_text, preview
+from kernel.text import MESSAGE_MAX_CHARS, clean_line, clean_text, preview
 from realtime import events
 from workspaces.models import Workspace
 
@@ -143,8 +143,8 @@ def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: 
 
         transaction.on_commit(lambda: tasks.download_attachments.delay(ws_id, msg_id))
     if nameless_contact:
+        from contacts.services.profiles import wants_profile
         from inbox import tasks
-        from inbox.services.profiles import wants_profile
 
         channel = message.channel
         if wants_profile(channel.kind):

@@ -7,15 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connectors import registry
 from inbox import live
-from inbox.connectors import registry
 from inbox.errors import InboxError
 from inbox.models import Attachment, Conversation, Message
-from inbox.text import MESSAGE_MAX_CHARS, clean_text, preview
+from kernel.text import MESSAGE_MAX_CHARS, clean_text, preview
+from media.uploads import PreparedFile, kind_for, prepare_uploads
 from realtime import events
 from workspaces.models import Membership, Workspace
-
-from .uploads import PreparedFile, kind_for, prepare_uploads
 
 
 def _locked_open_conversation(workspace: Workspace, conversation_id: int) -> Conversation:
@@ -48,7 +47,7 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
     capabilities = registry.get(conversation.channel.kind).capabilities
     prepared = [*prepare_uploads(files=list(files), capabilities=capabilities), *extra_files]
     if voice is not None:
-        from .voice import prepare_voice
+        from media.voice import prepare_voice
 
         prepared.insert(0, prepare_voice(upload=voice))
         kind = Message.Kind.VOICE

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import emoji
 from django import template
 
-from inbox.connectors import registry
-from inbox.connectors.base import Capabilities, SendError
-from inbox.services.uploads import MAX_FILES, size_label
+from connectors import registry
+from connectors.base import Capabilities, SendError
+from media.uploads import MAX_FILES, size_label
 
 register = template.Library()
 
@@ -45,6 +45,6 @@ def composer_limits(channel) -> FileLimits:
 @register.simple_tag
 def emoji_data_version() -> str:
     """Changes when the emoji data changes, so browsers may cache the emoji list for long."""
-    from inbox.emoji_data import DATA_REVISION
+    from emojis.data import DATA_REVISION
 
     return f"{emoji.__version__}.{DATA_REVISION}"

@@ -10,5 +10,5 @@ register = template.Library()
 
 @register.simple_tag
 def voice_max_seconds() -> int:
-    """settings.VOICE_NOTE_MAX_SECONDS (the server refuses longer recordings, see inbox.services.voice)."""
+    """settings.VOICE_NOTE_MAX_SECONDS (the server refuses longer recordings, see media.voice)."""
     return int(settings.VOICE_NOTE_MAX_SECONDS)

@@ -351,7 +351,9 @@ def test_dockerfile_copies_every_local_app_and_the_files_the_commands_need():
     local_apps = {
         app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()
     }
-    needed = local_apps | {"manage.py", "pyproject.toml", "config", "templates", "static", "locale"}
+    # Plain packages (no app of their own) that the apps import.
+    libraries = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench", "scripts"}
+    needed = local_apps | libraries | {"manage.py", "pyproject.toml", "config", "templates", "static", "locale"}
 
     assert needed <= copied, f"not copied into the image: {sorted(needed - copied)}"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from inbox.connectors import registry
-from inbox.connectors.base import Capabilities
+from connectors import registry
+from connectors.base import Capabilities
 from inbox.models import Message
 from tests import factories as f
 from tests.inbox.test_attachments import PDF, png_bytes

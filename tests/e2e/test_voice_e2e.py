@@ -11,9 +11,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from inbox.connectors import registry
+from connectors import registry
 from inbox.models import Message
-from inbox.services import outbound_media, voice
+from media import conversion, voice
 from tests import factories as f
 from tests.fakes import graph as g
 from tests.fakes import telegram as tg
@@ -126,7 +126,9 @@ def test_record_play_back_delete_record_again_and_send_to_telegram(demo, asgi_se
     assert original.content_type == "audio/webm" and 1.8 <= original.duration <= 4.0
     # Recorded mono at a speech bitrate: the web chat (which plays webm/opus) gets it without re-encoding.
     with original.file.open("rb"), voice.local_path(original.file) as path:
-        assert outbound_media.sendable_as_is(voice.probe(path), original, registry.get("webchat").capabilities)
+        assert conversion.sendable_as_is(voice.probe(path), size=original.size or original.file.size,
+                                         duration=original.duration,
+                                         capabilities=registry.get("webchat").capabilities)
     axe_check(page)
     assert not browser_log.page_errors
 

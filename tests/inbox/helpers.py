@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from inbox.connectors.base import InboundMessage
+from connectors.base import InboundMessage
 from inbox.services.receiving import Received, receive_message
 
 

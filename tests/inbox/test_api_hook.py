@@ -95,8 +95,8 @@ def test_token_of_another_channel_is_refused(client, channel, other):
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_identical_posts_are_stored_once(demo):
     from config.asgi import application
+    from tests.connectors.helpers import hammer
     from tests.e2e.servers import LiveServer
-    from tests.inbox.connectors.helpers import hammer
 
     channel = f.make_channel(demo.workspace, "api")
     body = {"contact": {"id": "ext-50", "name": "Ana"}, "message": {"id": "m-50", "text": "Hola"}}

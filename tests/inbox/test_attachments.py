@@ -12,14 +12,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from connectors import registry
+from connectors.base import Capabilities
 from inbox import files as inbox_files
-from inbox.connectors import registry
-from inbox.connectors.base import Capabilities
 from inbox.errors import InboxError
 from inbox.models import Attachment, Message
 from inbox.services import delivery
 from inbox.services.replying import send_reply
-from inbox.services.uploads import MAX_FILES, clean_name, kind_for, prepare_uploads, sniff
+from media.uploads import MAX_FILES, clean_name, kind_for, prepare_uploads, sniff
 from tests import factories as f
 from tests.fakes import telegram as tg
 from tests.fakes.fixtures import fake_telegram  # noqa: F401

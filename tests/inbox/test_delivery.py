@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.connectors.base import SendError
-from inbox.connectors.http import check_public_url
+from connectors.base import SendError
+from connectors.http import check_public_url
 from inbox.errors import InboxError
 from inbox.models import Attachment, Message
 from inbox.services import delivery

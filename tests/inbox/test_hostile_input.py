@@ -13,10 +13,10 @@ from django.core.handlers.asgi import ASGIRequest
 from contacts.models import Contact
 from inbox import hooks
 from inbox.models import Attachment, Message
-from inbox.services import webchat
 from tests import factories as f
 from tests.fakes import graph as g
 from tests.fakes import telegram as tg
+from webchat import services as webchat
 
 from .hostile import snapshot
 

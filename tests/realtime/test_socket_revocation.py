@@ -17,12 +17,13 @@ from django.test import RequestFactory
 from websockets.sync.client import connect
 
 from inbox.models import Conversation
-from inbox.services import delivery, webchat
+from inbox.services import delivery
 from inbox.services.replying import send_reply
 from realtime import events, sessions
 from realtime.consumers import AgentConsumer
 from tests import factories as f
 from tests.factories import PASSWORD
+from webchat import services as webchat
 from workspaces.models import Membership
 
 from .live import Visitor, closed_within, receive, receive_until, refused_status, stays_open

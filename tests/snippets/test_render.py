@@ -128,8 +128,8 @@ def test_attachments_come_with_the_rendering(demo):
 
 
 def test_a_file_the_channel_refuses_is_flagged_before_sending(demo, monkeypatch):
-    from inbox.connectors import registry
-    from inbox.connectors.base import Capabilities
+    from connectors import registry
+    from connectors.base import Capabilities
 
     monkeypatch.setattr(registry.get("api"), "capabilities", Capabilities(file=False))
     conversation = _conversation(demo)

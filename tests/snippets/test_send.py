@@ -89,8 +89,8 @@ def test_files_the_member_may_not_use_are_refused_and_nothing_is_sent(demo, othe
 
 
 def test_a_file_the_channel_refuses_is_refused_with_its_reason(demo, no_tasks, client_for, monkeypatch):
-    from inbox.connectors import registry
-    from inbox.connectors.base import Capabilities
+    from connectors import registry
+    from connectors.base import Capabilities
 
     monkeypatch.setattr(registry.get("api"), "capabilities", Capabilities(max_file_bytes=100))
     pdf = make_file(make_snippet(demo.workspace, "invoice"))

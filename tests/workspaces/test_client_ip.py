@@ -94,7 +94,7 @@ def test_client_ip_follows_the_trusted_proxies(settings, trusted, peer, forwarde
 
 
 def test_the_widgets_rate_limit_is_not_reset_by_a_spoofed_header(client, demo, settings):
-    from tests.inbox.test_webchat import SHOP, make_webchat
+    from tests.webchat.test_webchat import SHOP, make_webchat
 
     settings.WEBCHAT_SESSIONS_PER_MINUTE = 2
     channel = make_webchat(demo.workspace)

@@ -1,0 +1,89 @@
+"""Fetching inbound media soon after arrival (provider links expire).
+
+A connector may define `fetch_media(channel, attachment) -> (bytes, content_type)` when its links need
+resolving first (Telegram getFile, the Graph media endpoint with the access token); otherwise the
+attachment's source_url is fetched as is.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+import requests
+from django.core.files.base import ContentFile
+
+from connectors import registry
+from connectors.base import SendError, TransientSendError
+from connectors.http import TIMEOUT, guarded_session, http_url_parts
+from inbox.models import Attachment
+from workspaces.models import Workspace
+
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
+
+
+def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
+    """Download every not-yet-stored attachment of the message. Returns True to ask for a retry."""
+    retry = False
+    attachments = (
+        Attachment.objects.for_workspace(workspace).select_related("message__channel")
+        .filter(message_id=message_id, file="")
+    )
+    for attachment in attachments:
+        if not attachment.source_url:
+            continue
+        channel = attachment.message.channel
+        try:
+            fetch_media = getattr(registry.get(channel.kind), "fetch_media", None)
+        except SendError:
+            fetch_media = None
+        try:
+            if fetch_media is not None:
+                data, content_type = fetch_media(channel, attachment)
+            else:
+                data, content_type = fetch_url(attachment.source_url)
+        except TransientSendError:
+            retry = True
+            continue
+        except SendError:
+            continue  # refused for good (private address, too big, 4xx): the link stays as it came
+        attachment.content_type = attachment.content_type or content_type or (
+            mimetypes.guess_type(attachment.name)[0] or "application/octet-stream")
+        attachment.size = len(data)
+        attachment.file.save(attachment.name, ContentFile(data), save=False)
+        fields = ["file", "content_type", "size"]
+        if attachment.content_type.startswith("audio/"):
+            from media.voice import measure_duration
+
+            attachment.duration = measure_duration(data)  # the history player shows the length
+            fields.append("duration")
+        attachment.save(update_fields=fields)
+    return retry
+
+
+def fetch_url(url: str, *, headers: dict | None = None, max_bytes: int = MAX_DOWNLOAD_BYTES,
+              guard: bool = True) -> tuple[bytes, str]:
+    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors.
+
+    With guard (links a provider or a contact gave) the connection goes only to the public address that
+    was checked (see connectors.http); redirects are never followed. Without it (the operator's own
+    provider base URL) it is a plain GET.
+    """
+    if guard:
+        http_url_parts(url)
+    session = guarded_session() if guard else requests.Session()
+    try:
+        with session, session.get(url, headers=headers, timeout=TIMEOUT, stream=True,
+                                  allow_redirects=False) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise TransientSendError(f"Media server answered {response.status_code}.")
+            if response.status_code != 200:
+                raise SendError(f"Media server answered {response.status_code}.")
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise SendError("The file is larger than the download limit.")
+                chunks.append(chunk)
+            return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()
+    except requests.RequestException as exc:
+        raise TransientSendError(f"Network error downloading media: {type(exc).__name__}.") from exc
