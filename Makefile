@@ -4,7 +4,7 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint venv system migrate seed messages clean
+.PHONY: run test lint venv system migrate seed messages clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@PYBIN=$$(scripts/find_python.sh) || exit 1; \
@@ -42,6 +42,11 @@ test: venv
 	@scripts/ensure_system.sh --browser
 	@$(MAKE) -s messages
 	@scripts/test.sh
+
+bench: venv
+	@# The ingest hot path through real HTTP (uvicorn, 2 workers) against the bare psycopg loop and the naive ORM
+	@# floor in the same run; needs PostgreSQL and Redis on 127.0.0.1 (installs wrk when root). See bench/README.md.
+	$(PY) bench/ingest.py $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

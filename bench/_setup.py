@@ -37,6 +37,35 @@ def _create_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def database_url(name: str) -> str:
+    """The URL of database `name` on the server DATABASE_URL points at (default: local PostgreSQL)."""
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    info = psycopg.conninfo.conninfo_to_dict(base.replace("postgres://", "postgresql://", 1))
+    info["dbname"] = name
+    user = info.get("user") or "postgres"
+    password = f":{info['password']}" if info.get("password") else ""
+    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+
+
+def create_fresh_database(url: str) -> None:
+    """Drop the database if an interrupted run left it behind, then create it empty."""
+    drop_database(url)
+    _create_database(url)
+
+
+def drop_database(url: str) -> None:
+    """Drop it even when connections are still open (a killed server's)."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
+    name = info.pop("dbname")
+    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def fresh_workspace(prefix: str):
     """A new workspace for this run (earlier runs' rows stay: a realistic, growing table)."""
     import time
