@@ -114,6 +114,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Wiring between apps that the inbox must not import (feature apps import the inbox, never the reverse):
+PARLEY_LISTENERS = "config.listeners.LISTENERS"  # who reacts to which domain event (kernel.dispatch)
+PARLEY_REPLY_EXTRA_FILES = "snippets.services.snippet_files_for_reply"  # files a reply carries from snippets
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from snippets.services import snippet_files_for_reply
 from workspaces.access import workspace_member_required
 from workspaces.selectors import members_of
 
@@ -106,6 +107,14 @@ def read(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def _reply_extra_files():
+    """Files a feature adds to a reply (the snippets' files, posted as `snippet_attachment` ids).
+
+    Named in settings (PARLEY_REPLY_EXTRA_FILES) because the inbox never imports its feature apps.
+    """
+    return import_string(settings.PARLEY_REPLY_EXTRA_FILES)
+
+
 @workspace_member_required
 @require_POST
 def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
@@ -126,7 +135,7 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
                 message = send_reply(workspace=request.workspace, conversation_id=conv.pk,
                                      member=request.membership, body=form.cleaned_data["body"],
                                      files=request.FILES.getlist("files"), voice=request.FILES.get("voice"),
-                                     extra_files=snippet_files_for_reply(
+                                     extra_files=_reply_extra_files()(
                                          workspace=request.workspace, member=request.membership, conversation=conv,
                                          attachment_ids=request.POST.getlist("snippet_attachment")))
         except InboxError as exc:

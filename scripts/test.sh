@@ -20,9 +20,12 @@ else
   unset DATABASE_URL REDIS_URL
   echo "parley: PostgreSQL/Redis unreachable: testing in the embedded mode; service tests will be skipped"
 fi
-export DEBUG="${DEBUG:-1}" ALLOW_PRIVATE_WEBHOOKS=1 PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$PWD/data/test}"
+# And a media folder per run: stored files are named after row ids, which every run's database repeats.
+RUN_DATA_DIR="$PWD/data/test/run-${PARLEY_TEST_ID:-$$}"
+export DEBUG="${DEBUG:-1}" ALLOW_PRIVATE_WEBHOOKS=1 PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$RUN_DATA_DIR}"
 mkdir -p "$PARLEY_DATA_DIR"
 .venv/bin/pytest "$@"
 status=$?
+[ "$PARLEY_DATA_DIR" = "$RUN_DATA_DIR" ] && rm -rf "$RUN_DATA_DIR"
 # pytest's 5 means no test ran: that is a failure here, not a pass.
 exit $status

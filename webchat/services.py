@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from connectors.base import InboundAttachment, InboundMessage
 from connectors.origins import normalize_origin
-from contacts.models import ContactIdentity
+from contacts.services import identities
 from inbox.errors import InboxError
 from inbox.files import signed_url
 from inbox.models import Attachment, Channel, Message
@@ -165,10 +165,7 @@ def visitor_message_payload(message: Message) -> dict:
 
 def visitor_contact_id(channel: Channel, visitor_id: str) -> int | None:
     """The contact behind a visitor id on this channel (None before the visitor's first message)."""
-    return (
-        ContactIdentity.objects.for_workspace(channel.workspace_id)
-        .filter(channel=channel, external_id=visitor_id).values_list("contact_id", flat=True).first()
-    )
+    return identities.contact_id_for(workspace=channel.workspace_id, channel_id=channel.pk, external_id=visitor_id)
 
 
 def visitor_history(channel: Channel, visitor: Visitor, *, after: int = 0) -> list[dict]:

@@ -9,12 +9,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from realtime.sessions import SIGNED_OUT, revoke_session_sockets
-
 from .access import workspace_member_required
 from .forms import LanguageForm, LoginForm
 from .selectors import memberships_of
-from .services import password_changed, user_set_language
+from .services import password_changed, session_ended, user_set_language
 
 
 class ParleyLoginView(LoginView):
@@ -40,10 +38,10 @@ class SetPasswordView(PasswordResetConfirmView):
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    session_key = request.session.session_key  # read first: logout() flushes it
+    session_key, user_id = request.session.session_key, request.user.pk  # read first: logout() flushes them
     logout(request)
     # After the session is gone, so a socket connecting meanwhile is refused by its own check.
-    revoke_session_sockets(session_key=session_key, reason=SIGNED_OUT)
+    session_ended(user_id=user_id, session_key=session_key)
     return redirect("login")
 
 

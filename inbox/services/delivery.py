@@ -16,6 +16,8 @@ from inbox import live
 from inbox.errors import InboxError
 from inbox.models import Message
 from inbox.services import delivery_media
+from kernel import events as domain
+from kernel.dispatch import record
 from realtime import events
 from workspaces.models import Workspace
 
@@ -123,9 +125,8 @@ def retry_failed(*, workspace: Workspace, message_id: int) -> Message:
     message.save(update_fields=["status", "failure_reason", "attempts", "status_changed_at"])
     ws_id, msg_id = workspace.pk, message.pk
     events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda: live.message_payload(ws_id, msg_id))
-    from inbox import tasks
-
-    transaction.on_commit(lambda: tasks.deliver_message.delay(ws_id, msg_id))
+    record(domain.MessageQueued(workspace_id=ws_id, conversation_id=message.conversation_id, message_id=msg_id,
+                                sender=message.sender_type, actor_id=None))
     return message
 
 

@@ -9,9 +9,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from connectors.base import InboundMessage, StatusReceipt
-from contacts.models import Contact, ContactIdentity
+from contacts.models import Contact
+from contacts.services import identities
 from inbox import live
 from inbox.models import Attachment, Channel, Conversation, Message
+from kernel import events as domain
+from kernel.dispatch import record
 from kernel.text import MESSAGE_MAX_CHARS, clean_line, clean_text, preview
 from realtime import events
 from workspaces.models import Workspace
@@ -50,21 +53,17 @@ def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage)
     if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
         return Received(message=None, conversation=None, duplicate=True)
     now = timezone.now()
-    contact_key = clean_line(inbound.external_contact_id, limit=255)
-    identity = (
-        ContactIdentity.objects.for_workspace(workspace).select_related("contact")
-        .filter(channel=channel, external_id=contact_key).first()
-    )
+    identity = identities.identity_find(workspace=workspace, channel_id=channel.pk,
+                                        external_id=inbound.external_contact_id)
     new_contact = identity is None
     if identity is None:
-        contact = Contact.objects.create(
-            workspace=workspace, name=clean_line(inbound.contact_name, limit=200),
-            phone=clean_line(inbound.phone, limit=40), email=clean_line(inbound.email, limit=254),
-        )
-        ContactIdentity.objects.create(workspace=workspace, contact=contact, channel=channel, external_id=contact_key)
+        contact = identities.contact_create_with_identity(
+            workspace=workspace, channel_id=channel.pk, external_id=inbound.external_contact_id,
+            name=inbound.contact_name, phone=inbound.phone, email=inbound.email)
     else:
         contact = identity.contact
-        _fill_blanks(contact, inbound)
+        identities.contact_fill_blanks(contact=contact, name=inbound.contact_name, phone=inbound.phone,
+                                       email=inbound.email)
     text = clean_text(inbound.text)[:MESSAGE_MAX_CHARS]
     conversation = (
         Conversation.objects.for_workspace(workspace).open().select_for_update()
@@ -127,7 +126,7 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
 
 def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: Conversation, message: Message,
                    opened: bool, *, nameless_contact: bool = False) -> None:
-    """After commit: live pushes, the media download, and the profile lookup for a nameless new contact."""
+    """Live pushes after commit, and the MessageReceived event (its listeners download files, look up profiles)."""
     ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
     # The pushes are rendered from the rows just written, so a busy webhook costs few extra queries.
     conversation.channel = message.channel
@@ -138,18 +137,10 @@ def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: 
         ws_id, conv_id, workspace=workspace, conversation=_with_relations(conversation), counts=opened))
     events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(
         ws_id, msg_id, workspace=workspace, message=message if not inbound.attachments else None))
-    if inbound.attachments:
-        from inbox import tasks
-
-        transaction.on_commit(lambda: tasks.download_attachments.delay(ws_id, msg_id))
-    if nameless_contact:
-        from contacts.services.profiles import wants_profile
-        from inbox import tasks
-
-        channel = message.channel
-        if wants_profile(channel.kind):
-            contact_id = conversation.contact_id
-            transaction.on_commit(lambda: tasks.fetch_contact_profile.delay(ws_id, contact_id, channel.pk))
+    record(domain.MessageReceived(
+        workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id, contact_id=conversation.contact_id,
+        channel_id=message.channel.pk, channel_kind=message.channel.kind, opened=opened,
+        has_attachments=bool(inbound.attachments), nameless_contact=nameless_contact))
 
 
 def _with_relations(conversation: Conversation) -> Conversation:
@@ -161,19 +152,6 @@ def _with_relations(conversation: Conversation) -> Conversation:
 
         conversation.assignee = Membership.objects.select_related("user").get(pk=conversation.assignee_id)
     return conversation
-
-
-def _fill_blanks(contact: Contact, inbound: InboundMessage) -> None:
-    """A known contact keeps its data; blanks are filled from what the channel now tells us."""
-    changed = []
-    for field, value, limit in (("name", inbound.contact_name, 200), ("phone", inbound.phone, 40),
-                                ("email", inbound.email, 254)):
-        value = clean_line(value, limit=limit)
-        if value and not getattr(contact, field):
-            setattr(contact, field, value)
-            changed.append(field)
-    if changed:
-        contact.save(update_fields=[*changed, "updated_at"])
 
 
 @transaction.atomic
@@ -204,15 +182,13 @@ READ_UP_TO_LIMIT = 200
 
 def receive_read_up_to(*, workspace: Workspace, channel: Channel, external_contact_id: str, until) -> int:
     """Mark our messages to this contact sent before `until` as read (a read watermark). Returns how many."""
-    identity = (
-        ContactIdentity.objects.for_workspace(workspace)
-        .filter(channel=channel, external_id=clean_line(external_contact_id, limit=255)).first()
-    )
-    if identity is None:
+    contact_id = identities.contact_id_for(workspace=workspace, channel_id=channel.pk,
+                                           external_id=external_contact_id)
+    if contact_id is None:
         return 0
     ids = list(
         Message.objects.for_workspace(workspace)
-        .filter(conversation__contact_id=identity.contact_id, channel=channel, direction=Message.Direction.OUT,
+        .filter(conversation__contact_id=contact_id, channel=channel, direction=Message.Direction.OUT,
                 status__in=[Message.Status.SENT, Message.Status.DELIVERED], created_at__lte=until)
         .order_by("-id").values_list("pk", flat=True)[:READ_UP_TO_LIMIT]
     )

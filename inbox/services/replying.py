@@ -11,6 +11,8 @@ from connectors import registry
 from inbox import live
 from inbox.errors import InboxError
 from inbox.models import Attachment, Conversation, Message
+from kernel import events as domain
+from kernel.dispatch import record
 from kernel.text import MESSAGE_MAX_CHARS, clean_text, preview
 from media.uploads import PreparedFile, kind_for, prepare_uploads
 from realtime import events
@@ -82,9 +84,8 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
         ws_id, events.CONVERSATION_ASSIGNED if assigned else events.CONVERSATION_UPDATED,
         lambda: live.conversation_payload(ws_id, conv_id, counts=assigned),
     )
-    from inbox import tasks
-
-    transaction.on_commit(lambda: tasks.deliver_message.delay(ws_id, msg_id))
+    record(domain.MessageQueued(workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id,
+                                sender=Message.Sender.MEMBER, actor_id=member.pk))
     return message
 
 

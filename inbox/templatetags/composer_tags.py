@@ -1,10 +1,9 @@
-"""What the composer needs to know about a channel before the server checks again: file limits, emoji data."""
+"""What the composer needs to know about a channel before the server checks again: file limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import emoji
 from django import template
 
 from connectors import registry
@@ -40,11 +39,3 @@ def limits_for(kind: str) -> FileLimits:
 def composer_limits(channel) -> FileLimits:
     """{% composer_limits conversation.channel as limits %}: the channel kind's file limits (no query)."""
     return limits_for(getattr(channel, "kind", ""))
-
-
-@register.simple_tag
-def emoji_data_version() -> str:
-    """Changes when the emoji data changes, so browsers may cache the emoji list for long."""
-    from emojis.data import DATA_REVISION
-
-    return f"{emoji.__version__}.{DATA_REVISION}"

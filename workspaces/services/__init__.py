@@ -1,6 +1,6 @@
 """Writes for users, workspaces, memberships and invitations (one module per topic)."""
 
-from .accounts import password_changed, user_deactivated, user_set_language
+from .accounts import password_changed, session_ended, user_deactivated, user_set_language
 from .invitations import (
     InvitationError,
     invitation_accept,
@@ -23,6 +23,7 @@ __all__ = [
     "membership_change_role",
     "membership_remove",
     "password_changed",
+    "session_ended",
     "signup_link_allowed",
     "user_deactivated",
     "user_set_language",

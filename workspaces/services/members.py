@@ -1,11 +1,12 @@
-"""Writes for memberships: add, change a role, remove. Live sockets follow every change."""
+"""Writes for memberships: add, change a role, remove. Each records MembershipChanged (live sockets follow)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from realtime import sessions
+from kernel import events
+from kernel.dispatch import record
 
 from ..models import Membership, User, Workspace
 
@@ -26,7 +27,7 @@ def workspace_add_member(*, workspace: Workspace, user: User, role: str) -> Memb
         workspace=workspace, user=user, defaults={"role": role}
     )
     if previous is not None and previous != role:
-        sessions.revoke_membership_sockets(user_id=user.pk, workspace_id=workspace.pk, reason=sessions.ROLE_CHANGED)
+        record(events.MembershipChanged(workspace_id=workspace.pk, user_id=user.pk, removed=False))
     return membership
 
 
@@ -49,8 +50,7 @@ def membership_change_role(*, workspace: Workspace, membership: Membership, role
                               % {"name": membership.display_name})
     membership.role = role
     membership.save(update_fields=["role"])
-    sessions.revoke_membership_sockets(user_id=membership.user_id, workspace_id=workspace.pk,
-                                       reason=sessions.ROLE_CHANGED)
+    record(events.MembershipChanged(workspace_id=workspace.pk, user_id=membership.user_id, removed=False))
     return membership
 
 
@@ -65,4 +65,4 @@ def membership_remove(*, workspace: Workspace, membership: Membership) -> None:
                               % {"name": membership.display_name})
     user_id = membership.user_id
     membership.delete()
-    sessions.revoke_membership_sockets(user_id=user_id, workspace_id=workspace.pk, reason=sessions.MEMBERSHIP_REMOVED)
+    record(events.MembershipChanged(workspace_id=workspace.pk, user_id=user_id, removed=True))

@@ -1,0 +1,28 @@
+"""Who reacts to which domain event: the one table (kernel.dispatch reads it; settings.PARLEY_LISTENERS).
+
+Read it top to bottom to know what happens after a service commits. Each listener is small: something
+cheap (a live push) or a task enqueued with ids. Events and their payloads: kernel/events.py.
+"""
+
+from __future__ import annotations
+
+from contacts.services.profiles import wants_profile
+from kernel import events as e
+from kernel.dispatch import Task
+from realtime import listeners as live_sockets
+
+LISTENERS: dict[type, list] = {
+    # Messages.
+    e.MessageReceived: [
+        Task("inbox.tasks.download_attachments", lambda ev: (ev.workspace_id, ev.message_id),
+             when=lambda ev: ev.has_attachments),
+        Task("inbox.tasks.fetch_contact_profile", lambda ev: (ev.workspace_id, ev.contact_id, ev.channel_id),
+             when=lambda ev: ev.nameless_contact and wants_profile(ev.channel_kind)),
+    ],
+    e.MessageQueued: [Task("inbox.tasks.deliver_message", lambda ev: (ev.workspace_id, ev.message_id))],
+    # People and sessions: open agents' sockets follow them within a second.
+    e.SessionEnded: [live_sockets.close_sockets_of_session],
+    e.PasswordChanged: [live_sockets.close_other_sockets_after_password_change],
+    e.AccountDeactivated: [live_sockets.close_sockets_of_deactivated_account],
+    e.MembershipChanged: [live_sockets.follow_membership_change],
+}

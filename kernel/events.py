@@ -1,0 +1,153 @@
+"""Every domain event, with its typed payload: ids and the few facts a listener needs.
+
+This is the one place that names them (like Zulip's event docs). Services record them with
+`kernel.dispatch.record(...)` inside their transaction; `config/listeners.py` says who reacts.
+Payloads carry ids, never ORM objects: a listener (or the task it enqueues) loads what it needs,
+scoped by `workspace_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---- messages ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A contact's message was stored (never for a duplicate)."""
+
+    workspace_id: int
+    conversation_id: int
+    message_id: int
+    contact_id: int
+    channel_id: int
+    channel_kind: str
+    opened: bool  # this message opened the conversation (ConversationOpened is recorded too)
+    has_attachments: bool  # files to download
+    nameless_contact: bool  # a new contact without a name: the channel may know it
+
+
+@dataclass(frozen=True, slots=True)
+class MessageQueued:
+    """An outbound message (agent reply, snippet, voice note, bot or workflow message) waits for delivery."""
+
+    workspace_id: int
+    conversation_id: int
+    message_id: int
+    sender: str  # member | bot | system
+    actor_id: int | None  # the member who wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded:
+    """An internal note (only the team sees it)."""
+
+    workspace_id: int
+    conversation_id: int
+    message_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStatusChanged:
+    """Delivery moved: sent, delivered, read, or failed (with a reason the agent sees)."""
+
+    workspace_id: int
+    conversation_id: int
+    message_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentsStored:
+    """An inbound message's files were downloaded (or gave up): the history can show them now."""
+
+    workspace_id: int
+    conversation_id: int
+    message_id: int
+
+
+# ---- conversations -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOpened:
+    workspace_id: int
+    conversation_id: int
+    contact_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationAssigned:
+    """Assigned to a member, or unassigned (assignee_id None). By a member (actor_id), on reply, or by a workflow."""
+
+    workspace_id: int
+    conversation_id: int
+    assignee_id: int | None
+    previous_assignee_id: int | None
+    actor_id: int | None
+    workflow_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationClosed:
+    workspace_id: int
+    conversation_id: int
+    closing_note_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRead:
+    """A member opened the conversation: its unread marker is gone."""
+
+    workspace_id: int
+    conversation_id: int
+
+
+# ---- contacts ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContactUpdated:
+    """A contact's name, phone, email (or profile from the channel) changed: rows showing it re-render."""
+
+    workspace_id: int
+    contact_id: int
+
+
+# ---- people and sessions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    """A member's role changed (removed=False) or the membership is gone (removed=True)."""
+
+    workspace_id: int
+    user_id: int
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """A person signed out (that one session) — `session_key` is read before the session was flushed."""
+
+    user_id: int
+    session_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChanged:
+    """A password was changed (keep the tab that did it) or reset (keep none); every other session is over."""
+
+    user_id: int
+    keep_session_key: str | None
+    new_session_key: str | None
+    reset: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDeactivated:
+    user_id: int
