@@ -227,3 +227,35 @@ def check_response(response: requests.Response) -> requests.Response:
     if response.status_code >= 300:
         raise SendError(f"The receiver answered {response.status_code}: {response.text[:200]}")
     return response
+
+
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # inbound media: more than any channel delivers
+
+
+def fetch_url(url: str, *, headers: dict | None = None, max_bytes: int = MAX_DOWNLOAD_BYTES,
+              guard: bool = True) -> tuple[bytes, str]:
+    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors.
+
+    With guard (links a provider or a contact gave) the connection goes only to the public address that
+    was checked (see connectors.http); redirects are never followed. Without it (the operator's own
+    provider base URL) it is a plain GET.
+    """
+    if guard:
+        http_url_parts(url)
+    session = guarded_session() if guard else requests.Session()
+    try:
+        with session, session.get(url, headers=headers, timeout=TIMEOUT, stream=True,
+                                  allow_redirects=False) as response:
+            if response.status_code == 429 or response.status_code >= 500:
+                raise TransientSendError(f"Media server answered {response.status_code}.")
+            if response.status_code != 200:
+                raise SendError(f"Media server answered {response.status_code}.")
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise SendError("The file is larger than the download limit.")
+                chunks.append(chunk)
+            return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()
+    except requests.RequestException as exc:
+        raise TransientSendError(f"Network error downloading media: {type(exc).__name__}.") from exc

@@ -22,7 +22,7 @@ from .base import (
     registry,
     send_part,
 )
-from .http import TIMEOUT, retry_after_seconds
+from .http import TIMEOUT, fetch_url, retry_after_seconds
 from .payloads import telegram as schema
 from .payloads.common import moment
 
@@ -169,7 +169,6 @@ class TelegramConnector(Connector):
 
     def fetch_media(self, channel: Channel, attachment: Attachment) -> tuple[bytes, str]:
         """Resolve file_id with getFile, then download <base>/file/bot<token>/<file_path>."""
-        from inbox.services.downloads import fetch_url
 
         if not attachment.source_url.startswith(FILE_SCHEME):
             return fetch_url(attachment.source_url)

@@ -21,6 +21,7 @@ from .base import (
     registry,
     send_part,
 )
+from .http import fetch_url
 from .payloads import whatsapp as schema
 from .payloads.common import moment
 
@@ -131,7 +132,6 @@ class WhatsAppConnector(meta.MetaConnector):
 
     def fetch_media(self, channel: Channel, attachment: Attachment) -> tuple[bytes, str]:
         """GET /<media-id> for a short-lived download URL, then download it with the bearer token."""
-        from inbox.services.downloads import fetch_url
 
         if not attachment.source_url.startswith(MEDIA_SCHEME):
             return fetch_url(attachment.source_url)

@@ -19,7 +19,7 @@ import pytest
 
 from connectors import http
 from connectors.base import SendError, TransientSendError
-from inbox.services.downloads import fetch_url
+from connectors.http import fetch_url
 from tests.fakes.server import FakeServer, Reply
 
 PUBLIC_IP = "93.184.215.14"  # a public address; nothing there answers on the fake server's port
