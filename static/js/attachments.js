@@ -28,32 +28,14 @@
   button.hidden = false;
   composer.dataset.dropText = tool.dataset.dropText || "";
 
-  function fill(template, values) {
-    return String(template || "").replace(/\{(\w+)\}/g, function (match, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : match;
-    });
-  }
-  function sizeLabel(n) {
-    if (n < 1024) return n + " B";
-    var units = ["KB", "MB", "GB"];
-    for (var i = 0; i < units.length; i++) {
-      n = n / 1024;
-      if (n < 1024 || i === units.length - 1) {
-        return n.toFixed(1).replace(/\.0$/, "") + " " + units[i];
-      }
-    }
-    return "";
-  }
+  var fill = Parley.format, sizeLabel = Parley.formatSize;
   function kindOf(file) {
     var type = file.type || "";
     if (THUMB_TYPES.test(type)) return "image";
     if (type.indexOf("audio/") === 0) return "audio";
     return "file";
   }
-  function announce(text) {
-    statusEl.textContent = "";
-    window.setTimeout(function () { statusEl.textContent = text; }, 50);
-  }
+  function announce(text) { Parley.announce(statusEl, text); }
   function showError(text) {
     lastError = text;
     errorEl.textContent = text;

@@ -3,7 +3,7 @@
 // caret, Escape closes and gives focus back. The data comes from /w/<slug>/emoji.json, once.
 (function () {
   "use strict";
-  function $(id) { return document.getElementById(id); }
+  var $ = Parley.byId, fill = Parley.format;
   var tool = $("emoji-tool");
   var textarea = $("composer-body");
   if (!tool || !textarea || tool.dataset.ready) return;
@@ -29,19 +29,11 @@
 
   button.hidden = false;
 
-  function fill(template, values) {
-    return String(template || "").replace(/\{(\w+)\}/g, function (m, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : m;
-    });
-  }
   function normalize(text) {
     return String(text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
       .replace(/[_:]+/g, " ").replace(/\s+/g, " ").trim();
   }
-  function say(text) {
-    statusEl.textContent = "";
-    window.setTimeout(function () { statusEl.textContent = text; }, 50);
-  }
+  function say(text) { Parley.announce(statusEl, text); }
 
   // ---- data ------------------------------------------------------------------------------------
   function prepare(json) {
@@ -59,8 +51,7 @@
   function load() {
     if (data) return Promise.resolve(data);
     if (!loading) {
-      loading = fetch(tool.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      loading = Parley.getJSON(tool.dataset.url)
         .then(function (json) { data = prepare(json); return data; })
         .catch(function (err) { loading = null; throw err; });
     }

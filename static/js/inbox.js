@@ -6,35 +6,15 @@
   var memberId = root.dataset.memberId;
   var tab = root.dataset.tab || "all";
   var conversationId = root.dataset.conversationId || "";
-  var csrf = document.body.dataset.csrfToken;
-
-  function $(id) { return document.getElementById(id); }
-  function announce(text) {
-    var el = $("live-announcer");
-    if (!el) return;
-    el.textContent = "";
-    window.setTimeout(function () { el.textContent = text; }, 50);
-  }
-  function fragment(html) {
-    var t = document.createElement("template");
-    t.innerHTML = html.trim();
-    return t.content.firstElementChild;
-  }
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "X-Requested-With": "fetch" }
-    });
-  }
+  var $ = Parley.byId, post = Parley.post;
+  function announce(text) { Parley.announce("live-announcer", text); }
 
   // ---- history -------------------------------------------------------------------------------
   function history() { return $("history"); }
   function scrollToEnd() { var h = history(); if (h) h.scrollTop = h.scrollHeight; }
-  function upsertMessage(html) {
+  function upsertMessage(el) {
     var h = history();
-    if (!h) return;
-    var el = fragment(html);
-    if (!el) return;
+    if (!h || !el) return;
     var existing = document.getElementById(el.id);
     if (existing) { existing.replaceWith(el); return; }
     h.appendChild(el);
@@ -73,7 +53,7 @@
     var old = document.getElementById("conv-row-" + p.conversation_id);
     if (!list) return;
     if (!belongs(p)) { if (old) old.remove(); updateEmpty(); return; }
-    var row = fragment(p.row_html);
+    var row = Parley.fragment(p.row_html);
     if (String(p.conversation_id) === String(conversationId)) {
       var link = row.querySelector("a");
       if (link) link.setAttribute("aria-current", "page");
@@ -107,7 +87,7 @@
   function markReadSoon() {
     if (!root.dataset.readUrl || document.visibilityState !== "visible") return;
     window.clearTimeout(readTimer);
-    readTimer = window.setTimeout(function () { post(root.dataset.readUrl, new FormData()); }, 800);
+    readTimer = window.setTimeout(function () { post(root.dataset.readUrl); }, 800);
   }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && document.querySelector(".queue-row.unread a[aria-current]")) {
@@ -116,59 +96,47 @@
   });
 
   // ---- websocket with resync -----------------------------------------------------------------
-  var socket = null, attempts = 0, connectedOnce = false, ended = null;
+  var live = null, ended = null;
   function setStatus(state, text) {
     var el = $("live-status");
     if (!el) return;
     el.dataset.state = state;
     el.textContent = text;
   }
+  // Events sent while the socket was down are fetched again: the queue panel whole, the history after
+  // the last message shown. (A per-workspace sequence number can later go through the socket's resume hook.)
   function resync() {
     var panel = $("queue-panel");
     var url = root.dataset.queueUrl + "?tab=" + encodeURIComponent(tab) + "&current=" + encodeURIComponent(conversationId);
-    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html && panel) { panel.innerHTML = html; setStatus("live", panel.dataset.liveText || "Live"); } });
+    Parley.get(url).then(function (res) {
+      if (res.ok && panel) { panel.innerHTML = res.text; setStatus("live", panel.dataset.liveText || "Live"); }
+    }).catch(function () { /* the next reconnect tries again */ });
     if (root.dataset.historyUrl) {
-      fetch(root.dataset.historyUrl + "?after=" + lastMessageId(), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (html) {
-          var t = document.createElement("template");
-          t.innerHTML = html;
-          Array.prototype.forEach.call(t.content.querySelectorAll("article.msg"), function (el) { upsertMessage(el.outerHTML); });
-        });
+      Parley.get(root.dataset.historyUrl + "?after=" + lastMessageId()).then(function (res) {
+        if (!res.ok) return;
+        Array.prototype.forEach.call(Parley.parse(res.text).querySelectorAll("article.msg"), upsertMessage);
+      }).catch(function () { /* the next reconnect tries again */ });
     }
   }
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + root.dataset.wsPath);
-    socket.onopen = function () {
-      attempts = 0;
-      setStatus("live", root.dataset.liveText || "Live");
-      if (connectedOnce) resync();  // events sent while we were away are fetched again
-      connectedOnce = true;
-    };
-    socket.onmessage = function (e) {
-      var msg;
-      try { msg = JSON.parse(e.data); } catch (err) { return; }
-      var p = msg.payload || {};
-      if (msg.event === "session.ended") { ended = p; return; }  // the close that follows says what to do
-      if (msg.event === "message.created" || msg.event === "message.updated") {
-        if (String(p.conversation_id) === String(conversationId)) {
-          upsertMessage(p.html);
-          if (msg.event === "message.created") markReadSoon();
-        }
-      } else if (msg.event && msg.event.indexOf("conversation.") === 0) {
-        onConversation(msg.event, p);
+  function onEvent(msg) {
+    var p = msg.payload || {};
+    if (msg.event === "session.ended") { ended = p; return; }  // the close that follows says what to do
+    if (msg.event === "message.created" || msg.event === "message.updated") {
+      if (String(p.conversation_id) === String(conversationId)) {
+        upsertMessage(Parley.fragment(p.html));
+        if (msg.event === "message.created") markReadSoon();
       }
-    };
-    socket.onclose = function (e) {
-      // 4401: the session ended (signed out, password changed); 4403: no longer a member. Both are
-      // final: say so and stop. 4000: the membership changed: reconnect now (the server checks again).
-      if (e.code === 4401 || e.code === 4403) { sessionEnded(e.code); return; }
-      setStatus("offline", root.dataset.offlineText || "Reconnecting…");
-      attempts = e.code === 4000 ? 0 : attempts + 1;
-      window.setTimeout(connect, Math.min(10000, 500 * Math.pow(2, attempts)) + Math.random() * 300);
-    };
+    } else if (msg.event && msg.event.indexOf("conversation.") === 0) {
+      onConversation(msg.event, p);
+    }
+  }
+  function onClose(e) {
+    // 4401: the session ended (signed out, password changed); 4403: no longer a member. Both are
+    // final: say so and stop. 4000: the membership changed: reconnect now (the server checks again).
+    if (e.code === 4401 || e.code === 4403) { sessionEnded(e.code); return false; }
+    setStatus("offline", root.dataset.offlineText || "Reconnecting…");
+    if (e.code === 4000) live.resetBackoff();
+    return true;
   }
   function sessionEnded(code) {
     var p = ended || {};  // the server sent the notice, in the person's language, just before closing
@@ -195,8 +163,15 @@
     root.parentNode.insertBefore(box, root);
     setStatus("offline", text);
   }
-  connect();
-  document.body.addEventListener("htmx:afterSwap", function () { if (socket && socket.readyState === 1) setStatus("live", root.dataset.liveText || "Live"); });
+  live = Parley.socket(root.dataset.wsPath, {
+    onopen: function (reconnected) {
+      setStatus("live", root.dataset.liveText || "Live");
+      if (reconnected) resync();
+    },
+    onmessage: onEvent,
+    onclose: onClose
+  });
+  document.body.addEventListener("htmx:afterSwap", function () { if (live.isOpen()) setStatus("live", root.dataset.liveText || "Live"); });
 
   // ---- composer ------------------------------------------------------------------------------
   var composer = $("composer-form");
@@ -228,11 +203,9 @@
       }
       var send = $("composer-send");
       send.disabled = true;
-      post(composer.action, data).then(function (r) {
-        return r.text().then(function (text) { return { ok: r.ok, text: text }; });
-      }).then(function (res) {
+      post(composer.action, data).then(function (res) {
         if (res.ok) {
-          upsertMessage(res.text);
+          upsertMessage(Parley.fragment(res.text));
           textarea.value = "";
           var note = $("composer-note");
           if (note) note.checked = false;
@@ -252,9 +225,7 @@
     var select = $("assign-select");
     var previous = select.value;
     select.addEventListener("change", function () {
-      post(assignForm.action, new FormData(assignForm)).then(function (r) {
-        return r.text().then(function (text) { return { ok: r.ok, text: text }; });
-      }).then(function (res) {
+      post(assignForm.action, new FormData(assignForm)).then(function (res) {
         if (!res.ok) { select.value = previous; announce(res.text); return; }
         previous = select.value;
         var name = res.text || select.options[select.selectedIndex].text;
@@ -289,8 +260,7 @@
     var form = e.target;
     if (!form.classList || !form.classList.contains("retry-form")) return;
     e.preventDefault();
-    post(form.action, new FormData(form)).then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) upsertMessage(html); });
+    post(form.action, new FormData(form)).then(function (res) { if (res.ok) upsertMessage(Parley.fragment(res.text)); });
   });
 
   scrollToEnd();

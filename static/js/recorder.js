@@ -7,7 +7,7 @@
   var composer = document.getElementById("composer-form");
   if (!box || !composer) return;
 
-  function $(id) { return document.getElementById(id); }
+  var $ = Parley.byId, clockText = Parley.formatDuration;
   var recordBtn = $("voice-record"), stopBtn = $("voice-stop"), deleteBtn = $("voice-delete"), sendBtn = $("voice-send");
   var live = $("voice-live"), take = $("voice-take"), player = $("voice-player");
   var clock = $("voice-clock"), spoken = $("voice-clock-spoken"), notice = $("voice-notice"), errorEl = $("voice-error");
@@ -19,15 +19,10 @@
   var recorder = null, stream = null, chunks = [], startedAt = 0, ticker = 0, limitTimer = 0;
   var blob = null, blobUrl = "", stoppedByLimit = false, lastSpoken = -1, attached = false;
 
-  function clockText(s) {
-    var total = Math.max(0, Math.floor(s));
-    return Math.floor(total / 60) + ":" + String(total % 60).padStart(2, "0");
-  }
   // Spoken to screen readers; shown on screen too when `visible` (the limit notice).
   function say(message, visible) {
-    notice.textContent = "";
     notice.classList.toggle("visually-hidden", !visible);
-    window.setTimeout(function () { notice.textContent = message || ""; }, 30);  // re-set: announced again
+    Parley.announce(notice, message);
   }
   function fail(message) {
     errorEl.textContent = message;
@@ -68,7 +63,7 @@
       spoken.textContent = text.textRemaining;
     } else if (mark > 0 && mark !== lastSpoken && lastSpoken !== -2) {
       lastSpoken = mark;
-      spoken.textContent = text.textElapsed.replace("%(elapsed)s", clockText(mark * 30)).replace("%(limit)s", clockText(maxSeconds));
+      spoken.textContent = Parley.format(text.textElapsed, { elapsed: clockText(mark * 30), limit: clockText(maxSeconds) });
     }
   }
   function start() {

@@ -29,20 +29,8 @@
   var timer = null;
   var pending = false;  // a chosen snippet is being rendered: Enter must not send the "/query"
 
-  function format(template, values) {
-    return String(template || "").replace(/%\((\w+)\)s/g, function (_m, key) {
-      return values[key] === undefined ? "" : String(values[key]);
-    });
-  }
-  function say(text) {
-    statusEl.textContent = "";
-    window.setTimeout(function () { statusEl.textContent = text; }, 30);
-  }
-  function fileSize(bytes) {
-    if (bytes < 1024) return bytes + " B";
-    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
-    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
-  }
+  var format = Parley.format;
+  function say(text) { Parley.announce(statusEl, text); }
 
   // The "/query" token: from the start of the text to the first whitespace, when the caret is in it.
   function token() {
@@ -134,9 +122,8 @@
   }
   function search(query) {
     var seq = ++requestSeq;
-    fetch(baseUrl + "search/?q=" + encodeURIComponent(query), {
-      credentials: "same-origin", headers: { "Accept": "application/json" }
-    }).then(function (r) { return r.ok ? r.json() : []; })
+    Parley.getJSON(baseUrl + "search/?q=" + encodeURIComponent(query))
+      .catch(function (err) { if (err.status) return []; throw err; })  // a refusal empties the list
       .then(function (items) {
         if (seq !== requestSeq || !open) return;
         results = Array.isArray(items) ? items : [];
@@ -181,7 +168,7 @@
     name.textContent = file.name;
     var size = document.createElement("span");
     size.className = "muted";
-    size.textContent = fileSize(file.size || 0);
+    size.textContent = Parley.formatSize(file.size || 0);
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "snippet-chip-remove";
@@ -211,8 +198,7 @@
     pending = true;
     say(popup.dataset.loadingText);
     var url = baseUrl + encodeURIComponent(item.id) + "/render/?conversation=" + encodeURIComponent(conversationId);
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+    Parley.getJSON(url)
       .then(function (data) {
         var current = token();  // the text may have changed while we waited
         var end = current ? current.end : 0;
