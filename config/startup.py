@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import psycopg
+import redis
 from django.conf import settings
 
 from .env import fail
@@ -13,8 +15,6 @@ def check_services_or_exit() -> None:
         return
     db = settings.DATABASES["default"]
     try:
-        import psycopg
-
         psycopg.connect(
             dbname=db["NAME"], user=db["USER"] or None, password=db["PASSWORD"] or None,
             host=db["HOST"] or None, port=db["PORT"] or None, connect_timeout=3,
@@ -23,8 +23,6 @@ def check_services_or_exit() -> None:
         reason = " ".join(str(exc).split())[:200]
         fail(f"DATABASE_URL: cannot connect to PostgreSQL at {db['HOST']}:{db['PORT'] or 5432} ({reason}).")
     try:
-        import redis
-
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3).ping()
     except Exception as exc:
         reason = " ".join(str(exc).split())[:200]

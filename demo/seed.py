@@ -8,6 +8,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from connectors.base import InboundMessage
+from contacts.models import Contact
+from inbox.models import Channel, ClosingCategory
+from inbox.services.assignment import conversation_assign
+from inbox.services.closing import conversation_close
+from inbox.services.receiving import receive_message
+from inbox.services.replying import send_reply
+from inbox.services.setup import workspace_ensure_defaults
+from snippets.services import ensure_demo_snippets
+from webchat.services import webchat_demo_channel
 from workspaces.models import Membership, User, Workspace
 
 DEMO_PASSWORD = "parley-demo"
@@ -53,7 +63,6 @@ def seed_demo() -> DemoResult:
     """Create the demo and other workspaces, their members, an API channel and conversations."""
     if not settings.DEBUG:
         raise DemoRefused(_("Refusing to create demo logins with a known password while DEBUG is off."))
-    from inbox.services.setup import workspace_ensure_defaults
 
     created_users = 0
     with transaction.atomic():
@@ -74,7 +83,6 @@ def seed_demo() -> DemoResult:
         for ws in workspaces.values():
             workspace_ensure_defaults(workspace=ws)
     created_conversations = _seed_conversations(workspaces["demo"], members)
-    from snippets.services import ensure_demo_snippets
 
     ensure_demo_snippets(workspaces["demo"])
     _seed_other(workspaces["other"])
@@ -82,15 +90,6 @@ def seed_demo() -> DemoResult:
 
 
 def _seed_conversations(workspace: Workspace, members: dict[str, Membership]) -> int:
-    from connectors.base import InboundMessage
-    from contacts.models import Contact
-    from inbox.models import Channel, ClosingCategory
-    from inbox.services.assignment import conversation_assign
-    from inbox.services.closing import conversation_close
-    from inbox.services.receiving import receive_message
-    from inbox.services.replying import send_reply
-    from webchat.services import webchat_demo_channel
-
     api_channel = Channel.objects.for_workspace(workspace).filter(kind="api", name="Website API").first()
     if api_channel is None:
         api_channel = Channel.objects.create(workspace=workspace, kind="api", name="Website API")
@@ -125,11 +124,6 @@ def _seed_conversations(workspace: Workspace, members: dict[str, Membership]) ->
 
 
 def _seed_other(workspace: Workspace) -> None:
-    from connectors.base import InboundMessage
-    from contacts.models import Contact
-    from inbox.models import Channel
-    from inbox.services.receiving import receive_message
-
     channel = Channel.objects.for_workspace(workspace).filter(kind="api").first()
     if channel is None:
         channel = Channel.objects.create(workspace=workspace, kind="api", name="Other API")

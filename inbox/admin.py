@@ -15,7 +15,9 @@ from workspaces.models import Membership, Workspace
 
 from .admin_channel_forms import mask_secret
 from .admin_channels import ChannelAdmin
+from .errors import InboxError
 from .models import Attachment, ClosingCategory, ClosingNote, Conversation, Message
+from .services.assignment import conversation_assign
 from .services.setup import workspace_ensure_defaults
 
 __all__ = ["ChannelAdmin", "mask_secret"]
@@ -100,9 +102,6 @@ class ConversationAdmin(WorkspaceScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change or "assignee" not in form.changed_data:
             return
-        from inbox.errors import InboxError
-        from inbox.services.assignment import conversation_assign
-
         actor = Membership.objects.for_workspace(obj.workspace_id).filter(user=request.user).first()
         try:
             conversation_assign(

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connectors.origins import normalize_origin
 from kernel.text import clean_line
 from workspaces.admin_scoping import WorkspaceConsistentForm
 
@@ -116,8 +117,6 @@ class WebchatChannelForm(ChannelForm):
         return "\n".join(value) if option == "allowed_origin" else value
 
     def clean_allowed_origins(self) -> list[str]:
-        from connectors.origins import normalize_origin
-
         origins = []
         for line in (self.cleaned_data.get("allowed_origins") or "").splitlines():
             if not line.strip():

@@ -24,7 +24,7 @@ from workspaces.admin_scoping import WorkspaceScopedAdmin
 
 from .admin_channel_forms import CHANNEL_FORMS, ChannelForm, mask_secret
 from .models import Channel
-from .services.channels import inbound_url
+from .services.channels import ChannelError, channel_test, inbound_url
 
 # What an admin needs at hand for each kind, shown on the "choose a kind" step.
 KIND_NEEDS = {
@@ -133,8 +133,6 @@ class ChannelAdmin(WorkspaceScopedAdmin):
 
     @admin.action(description=_("Connect / test the selected channels"))
     def connect_or_test(self, request, queryset):
-        from inbox.services.channels import ChannelError, channel_test
-
         for channel in queryset.select_related("workspace"):
             try:
                 result = channel_test(workspace=channel.workspace, channel=channel)

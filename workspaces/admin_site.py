@@ -3,7 +3,14 @@
 import functools
 
 from django.contrib.admin import AdminSite
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .selectors import admin_workspace_ids
+from .views import logout_view
 
 
 class ParleyAdminSite(AdminSite):
@@ -16,9 +23,6 @@ class ParleyAdminSite(AdminSite):
         `next` is followed only when it points at this site. A signed-in member who may not use the admin
         gets the 403 page: sending them to the login page would bounce them straight back here, forever.
         """
-        from django.contrib.auth.views import redirect_to_login
-        from django.shortcuts import redirect
-
         target = self._same_site_next(request)
         if request.user.is_authenticated:
             if not self.has_permission(request):
@@ -28,14 +32,10 @@ class ParleyAdminSite(AdminSite):
 
     def logout(self, request, extra_context=None):
         """The admin's "Log out" is Parley's: the session ends and its live sockets close."""
-        from .views import logout_view
-
         return logout_view(request)
 
     def password_change(self, request, extra_context=None):
         """One password form for everyone: Parley's also signs out the other sessions and closes their sockets."""
-        from django.shortcuts import redirect
-
         return redirect("password_change")
 
     def admin_view(self, view, cacheable=False):
@@ -51,9 +51,6 @@ class ParleyAdminSite(AdminSite):
         return guarded
 
     def _same_site_next(self, request) -> str:
-        from django.urls import reverse
-        from django.utils.http import url_has_allowed_host_and_scheme
-
         target = request.GET.get("next") or ""
         if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                       require_https=request.is_secure()):
@@ -69,8 +66,6 @@ class ParleyAdminSite(AdminSite):
 
 def workspace_ids_for_admin(request) -> list[int]:
     """The workspaces this request may administer, cached on the request."""
-    from .selectors import admin_workspace_ids
-
     if not hasattr(request, "_parley_admin_workspace_ids"):
         request._parley_admin_workspace_ids = (
             admin_workspace_ids(user=request.user) if request.user.is_authenticated else []

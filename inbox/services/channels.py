@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from connectors import meta, telegram
 from connectors.base import SendError, TransientSendError
 from connectors.http import check_public_url
+from connectors.origins import normalize_origin
 from inbox.errors import InboxError
 from inbox.models import Channel
 from kernel.text import clean_line
@@ -275,8 +276,6 @@ def _checked_webhook_url(url: str) -> str:
 
 
 def _checked_origins(origins: list[str]) -> list[str]:
-    from connectors.origins import normalize_origin
-
     checked = []
     for origin in origins:
         normal = normalize_origin(clean_line(str(origin), limit=300))

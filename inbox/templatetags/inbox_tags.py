@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from inbox.selectors import COUNT_CAP
+
 register = template.Library()
 
 CHANNEL_ABBR = {"webchat": "WEB", "telegram": "TG", "whatsapp": "WA", "messenger": "FB", "api": "API"}
@@ -39,8 +41,6 @@ def filesize(num) -> str:
 
 @register.simple_tag
 def count_label(n) -> str:
-    from inbox.selectors import COUNT_CAP
-
     return f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
 
 
