@@ -67,7 +67,10 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = request.read(min(READ_CHUNK, limit + 1 - size))
+        try:
+            chunk = request.read(min(READ_CHUNK, limit + 1 - size))
+        except (OSError, ValueError) as exc:  # the client went away mid-body (ASGI closes the spooled file)
+            raise BadPayload(_("The body could not be read to its end."), field="body") from exc
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)

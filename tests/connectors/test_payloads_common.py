@@ -50,6 +50,15 @@ def test_a_body_without_content_length_is_read_up_to_the_limit_only():
         common.read_body(request(200_001), limit=200_000)
 
 
+def test_a_client_gone_mid_body_is_a_400_on_the_body_not_a_500():
+    stream = io.BytesIO(b"{\"a\": 1")
+    stream.close()  # what the ASGI handler's spooled body looks like once the client disconnected
+    scope = {"type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": []}
+    with pytest.raises(BadPayload) as refused:
+        common.read_body(ASGIRequest(scope, stream), limit=1000)
+    assert refused.value.field == "body"
+
+
 # ---- JSON -----------------------------------------------------------------------------------------
 
 
