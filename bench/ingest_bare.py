@@ -29,9 +29,8 @@ NEW_CONVERSATION = """INSERT INTO inbox_conversation (workspace_id, contact_id, 
                           opened_at, closed_at, last_activity_at, last_message_preview, unread_count, updated_at)
                       VALUES (%s, %s, %s, 'open', NULL, %s, NULL, %s, '', 0, %s) RETURNING id"""
 NEW_MESSAGE = """INSERT INTO inbox_message (workspace_id, conversation_id, channel_id, direction, kind, sender_type,
-                     sender_id, body, status, failure_reason, external_id, attempts, created_at, status_changed_at,
-                     delivered_parts)
-                 VALUES (%s, %s, %s, 'in', 'text', 'contact', NULL, %s, 'received', '', %s, 0, %s, NULL, '{}'::jsonb)
+                     sender_id, body, status, failure_reason, external_id, attempts, created_at, status_changed_at)
+                 VALUES (%s, %s, %s, 'in', 'text', 'contact', NULL, %s, 'received', '', %s, 0, %s, NULL)
                  ON CONFLICT (channel_id, external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING id"""
 BUMP = """UPDATE inbox_conversation SET last_activity_at = %s, unread_count = unread_count + 1,
               last_message_preview = %s, updated_at = %s WHERE id = %s"""

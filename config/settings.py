@@ -52,6 +52,11 @@ try:
     VOICE_NOTE_MAX_SECONDS = env_int("VOICE_NOTE_MAX_SECONDS", 300)
     if not 1 <= VOICE_NOTE_MAX_SECONDS <= 3600:
         raise SettingError("VOICE_NOTE_MAX_SECONDS must be between 1 and 3600 seconds.")
+    # How long a delivery attempt holds its message (renewed before each part): a worker that dies mid-send
+    # leaves a claim that expires after this, and the message is sent again by the next attempt.
+    DELIVERY_CLAIM_SECONDS = env_int("DELIVERY_CLAIM_SECONDS", 60)
+    if not 1 <= DELIVERY_CLAIM_SECONDS <= 3600:
+        raise SettingError("DELIVERY_CLAIM_SECONDS must be between 1 and 3600 seconds.")
     LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
     if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingError(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")

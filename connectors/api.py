@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +17,9 @@ from .base import (
     InboundAttachment,
     InboundMessage,
     NotAuthentic,
+    OutboundMessage,
     SendError,
-    SendResult,
+    SentPart,
     registry,
 )
 from .payloads import api as schema
@@ -60,36 +62,44 @@ class ApiConnector(Connector):
             )
         ]
 
-    def send(self, channel, message) -> SendResult:
-        from inbox.files import attachment_payload
-
+    def send(self, message: OutboundMessage) -> Iterator[SentPart]:
+        """One signed POST with the whole message; X-Parley-Delivery is the message id on every attempt."""
+        if not message.pending(WHOLE):
+            return
+        channel = message.channel
         if not channel.webhook_url:
             raise SendError(str(_("This API channel has no webhook URL to deliver to.")))
-        contact_identity = message.conversation.contact.identities.filter(channel=channel).first()
-        body = json.dumps(
-            {
-                "event": "message.created",
-                "conversation": {"id": message.conversation_id},
-                "contact": {"id": contact_identity.external_id if contact_identity else None},
-                "message": {
-                    "id": message.pk,
-                    "text": message.body,
-                    "kind": message.kind,
-                    "attachments": [attachment_payload(a) for a in message.attachments.all()],
-                    "created_at": message.created_at.isoformat(),
-                },
-            },
-            ensure_ascii=False,
-        ).encode()
+        body = json.dumps(payload(message), ensure_ascii=False).encode()
         http.post(
             channel.webhook_url,
             data=body,
             headers={"Content-Type": "application/json; charset=utf-8",
                      "X-Parley-Signature": signature(channel.secret, body),
-                     "X-Parley-Delivery": str(message.pk),
+                     "X-Parley-Delivery": str(message.id),
                      "User-Agent": "Parley-Webhook/1"},
         )
-        return SendResult(external_id=None)
+        yield SentPart(WHOLE)
+
+
+WHOLE = "message"  # the API channel sends a message in one request: one part
+
+
+def payload(message: OutboundMessage) -> dict:
+    """The outbound JSON (see the README's "Outbound: an agent replies")."""
+    return {
+        "event": "message.created",
+        "conversation": {"id": message.conversation_id},
+        "contact": {"id": message.recipient_id or None},
+        "message": {
+            "id": message.id,
+            "text": message.text,
+            "kind": message.kind,
+            "sender": message.sender,
+            "attachments": [{"url": p.url, "name": p.name, "content_type": p.content_type, "size": p.size}
+                            for p in message.files],
+            "created_at": message.created_at.isoformat() if message.created_at else None,
+        },
+    }
 
 
 registry.register(ApiConnector())

@@ -13,17 +13,23 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import SplitResult, urlsplit
 
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family, create_connection
+
+from kernel.text import clean_line
 
 from .base import SendError, TransientSendError
 
@@ -179,7 +185,20 @@ def guarded_session() -> requests.Session:
     return session
 
 
-# ---- calls --------------------------------------------------------------------------------------------
+# ---- calls: the one helper every provider goes through ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A provider's own reading of an answer it did not accept: its reason in plain words, and whether to retry."""
+
+    reason: str
+    transient: bool = False
+    retry_after: float | None = None
+
+
+# (HTTP status, the answer's JSON object or {}) → None when the provider accepted the call.
+Reader = Callable[[int, dict], Refusal | None]
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -197,36 +216,93 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, min(seconds, 3600.0))
 
 
-def post(url: str, *, data: bytes | None = None, json: dict | None = None, headers: dict | None = None,
-         files: dict | None = None, guard: bool = True) -> requests.Response:
-    """POST and return a 2xx response; raise TransientSendError (retry) or SendError (final).
+def call(method: str, url: str, *, who: str = "", guard: bool = True, json: dict | None = None,
+         data: bytes | dict | None = None, files: dict | None = None, headers: dict | None = None,
+         params: dict | None = None, read: Reader | None = None) -> dict:
+    """Call a provider; the JSON object it answered ({} when the answer is not one).
 
-    With guard (the default) the connection goes only to a checked public address; redirects are never
-    followed.
+    Timeouts, network errors, 429 and 5xx raise TransientSendError (retry_after from the provider's reading
+    or Retry-After); any other refusal raises SendError with the provider's own words, taken from its JSON
+    error when there is one. `read` is the provider's reading of its answers (Telegram's `ok`, Graph's
+    `error`); without it every 2xx is accepted. `who` names the provider in reasons (default: the host).
+    With guard (the default, for addresses someone else chose) the connection goes only to a checked public
+    address; without it (the operator's own provider base URL) it is a plain call. Redirects never followed.
     """
     host = http_url_parts(url).hostname
+    who = who or host
     session = guarded_session() if guard else requests.Session()
     try:
-        response = session.post(url, data=data, json=json, headers=headers, files=files, timeout=TIMEOUT,
-                                allow_redirects=False)
-    except requests.Timeout as exc:
-        raise TransientSendError(f"Timed out calling {host}.") from exc
-    except requests.RequestException as exc:
-        raise TransientSendError(f"Network error calling {host}: {type(exc).__name__}.") from exc
+        with _network_errors(who):
+            response = session.request(method, url, json=json, data=data, files=files, headers=headers,
+                                       params=params, timeout=TIMEOUT, allow_redirects=False)
     finally:
         session.close()
-    return check_response(response)
+    return check_response(response, who=who, read=read)
 
 
-def check_response(response: requests.Response) -> requests.Response:
-    if response.status_code == 429 or response.status_code >= 500:
+def post(url: str, **kwargs) -> dict:
+    """POST through call(); see there."""
+    return call("POST", url, **kwargs)
+
+
+def check_response(response: requests.Response, *, who: str, read: Reader | None = None) -> dict:
+    """The answer's JSON object when the provider accepted the call; else TransientSendError or SendError."""
+    status = response.status_code
+    body = _json_object(response)
+    refusal = read(status, body) if read is not None else None
+    if refusal is None and 200 <= status < 300:
+        return body
+    waited = retry_after_seconds(response.headers.get("Retry-After"))
+    if status == 429 or status >= 500 or (refusal is not None and refusal.transient):
+        reason = refusal.reason if refusal is not None else _(
+            "%(product)s answered %(status)s; it will be retried.") % {"product": who, "status": status}
+        retry_after = refusal.retry_after if refusal is not None and refusal.retry_after is not None else waited
+        raise TransientSendError(reason, retry_after=retry_after)
+    if refusal is not None:
+        raise SendError(refusal.reason)
+    words = error_text(body) or _plain_text(response)
+    if words:
+        raise SendError(_("%(product)s answered %(status)s: %(error)s") % {
+            "product": who, "status": status, "error": words})
+    raise SendError(_("%(product)s answered %(status)s.") % {"product": who, "status": status})
+
+
+def error_text(body: dict) -> str:
+    """The error message in a JSON error answer ({"error": "…"}, {"error": {"message": "…"}}, {"detail": …})."""
+    for key in ("error", "message", "detail", "description", "title"):
+        value = body.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("detail") or value.get("title")
+        if isinstance(value, str) and value.strip():
+            return clean_line(value, limit=200)
+    return ""
+
+
+def _json_object(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _plain_text(response: requests.Response) -> str:
+    """A short plain-text error answer, as the receiver wrote it (HTML pages say nothing an agent can use)."""
+    if response.headers.get("Content-Type", "").split(";")[0].strip().lower() != "text/plain":
+        return ""
+    return clean_line(response.text, limit=200)
+
+
+@contextmanager
+def _network_errors(who: str) -> Iterator[None]:
+    """Timeouts and network failures as TransientSendError; the SSRF guard's own errors pass through."""
+    try:
+        yield
+    except requests.Timeout as exc:
+        raise TransientSendError(_("%(product)s did not answer in time.") % {"product": who}) from exc
+    except requests.RequestException as exc:
         raise TransientSendError(
-            f"The receiver answered {response.status_code}.",
-            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-        )
-    if response.status_code >= 300:
-        raise SendError(f"The receiver answered {response.status_code}: {response.text[:200]}")
-    return response
+            _("Could not reach %(product)s (%(error)s).") % {"product": who, "error": type(exc).__name__}) from exc
 
 
 MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # inbound media: more than any channel delivers
@@ -234,28 +310,27 @@ MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # inbound media: more than any channel de
 
 def fetch_url(url: str, *, headers: dict | None = None, max_bytes: int = MAX_DOWNLOAD_BYTES,
               guard: bool = True) -> tuple[bytes, str]:
-    """GET a file, streamed and capped at max_bytes: (bytes, content type). Transient or final errors.
+    """GET a file, streamed and capped at max_bytes: (bytes, content type). Errors as in call().
 
     With guard (links a provider or a contact gave) the connection goes only to the public address that
-    was checked (see connectors.http); redirects are never followed. Without it (the operator's own
+    was checked; redirects are never followed (a 3xx is a SendError). Without it (the operator's own
     provider base URL) it is a plain GET.
     """
-    if guard:
-        http_url_parts(url)
+    who = http_url_parts(url).hostname
     session = guarded_session() if guard else requests.Session()
-    try:
-        with session, session.get(url, headers=headers, timeout=TIMEOUT, stream=True,
-                                  allow_redirects=False) as response:
-            if response.status_code == 429 or response.status_code >= 500:
-                raise TransientSendError(f"Media server answered {response.status_code}.")
-            if response.status_code != 200:
-                raise SendError(f"Media server answered {response.status_code}.")
-            chunks, total = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                total += len(chunk)
-                if total > max_bytes:
-                    raise SendError("The file is larger than the download limit.")
-                chunks.append(chunk)
-            return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()
-    except requests.RequestException as exc:
-        raise TransientSendError(f"Network error downloading media: {type(exc).__name__}.") from exc
+    with session, _network_errors(who), session.get(url, headers=headers, timeout=TIMEOUT, stream=True,
+                                                    allow_redirects=False) as response:
+        status = response.status_code
+        if status == 429 or status >= 500:  # the body is not read: an error page could be any size
+            raise TransientSendError(
+                _("%(product)s answered %(status)s; it will be retried.") % {"product": who, "status": status},
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+        if status != 200:
+            raise SendError(_("%(product)s answered %(status)s.") % {"product": who, "status": status})
+        chunks, total = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            total += len(chunk)
+            if total > max_bytes:
+                raise SendError(_("The file is larger than the download limit."))
+            chunks.append(chunk)
+        return b"".join(chunks), response.headers.get("Content-Type", "").split(";")[0].strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -12,12 +13,14 @@ from .base import (
     Capabilities,
     InboundAttachment,
     InboundMessage,
+    OutboundChannel,
+    OutboundMessage,
+    OutboundPart,
     ReadUpTo,
     SendError,
-    SendResult,
+    SentPart,
     StatusReceipt,
     registry,
-    send_part,
 )
 from .payloads import messenger as schema
 from .payloads.common import moment, require
@@ -25,7 +28,7 @@ from .payloads.common import moment, require
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from inbox.models import Attachment, Channel, Message
+    from inbox.models import Channel
 
 PRODUCT = "Messenger"
 TEXT_LIMIT = 2000
@@ -104,65 +107,52 @@ class MessengerConnector(meta.MetaConnector):
         name = " ".join(filter(None, [meta.text_of(answer.get("first_name")), meta.text_of(answer.get("last_name"))]))
         return {"name": name}
 
-    def send(self, channel: Channel, message: Message) -> SendResult:
-        token = _config(channel, "access_token")
-        page_id = meta.text_of(channel.config.get("page_id"))
+    def send(self, message: OutboundMessage) -> Iterator[SentPart]:
+        """The text in chunks of at most 2000 characters, then each file as an uploaded attachment."""
+        token = _config(message.channel, "access_token")
+        page_id = meta.text_of(message.channel.config.get("page_id"))
         path = f"{page_id}/messages" if page_id else "me/messages"
-        identity = message.conversation.contact.identities.filter(channel=channel).first()
-        if identity is None:
+        if not message.recipient_id:
             raise SendError(_("This contact has no Messenger conversation to answer to."))
-        recipient = {"id": identity.external_id}
-        attachments = list(message.attachments.all())
-        text = (message.body or "").strip()
-        if not text and not attachments:
+        recipient = {"id": message.recipient_id}
+        plan = [(part, _kind_for(part)) for part in message.files]  # every file checked before anything goes
+        text = message.text.strip()
+        if not text and not plan:
             raise SendError(_("There is nothing to send."))
-        ids: list[str] = []
         for start in range(0, len(text), TEXT_LIMIT):
-            chunk = text[start:start + TEXT_LIMIT]
-            _collect(send_part(message, f"text:{start}", lambda chunk=chunk: _message_id(meta.graph(
-                "POST", path, token=token, product=PRODUCT, json_body={
-                    "recipient": recipient, "messaging_type": "RESPONSE", "message": {"text": chunk}}))), ids)
-        for attachment in attachments:
-            kind = _kind_for(message.kind, attachment)
-            if not attachment.file:
-                raise SendError(_("%(name)s has no stored file to send.") % {"name": attachment.name})
-            ctype = attachment.content_type or "application/octet-stream"
-
-            def upload(attachment=attachment, kind=kind, ctype=ctype) -> str | None:
-                with attachment.file.open("rb") as handle:
-                    return _message_id(meta.graph("POST", path, token=token, product=PRODUCT, data={
-                        "recipient": json.dumps(recipient), "messaging_type": "RESPONSE",
-                        "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}}),
-                    }, files={"filedata": (attachment.name, handle, ctype)}))
-
-            _collect(send_part(message, f"file:{attachment.pk}", upload), ids)
-        return SendResult(external_id=ids[0] if ids else None)
+            key = f"text:{start}"
+            if message.pending(key):
+                yield SentPart(key, _message_id(meta.graph("POST", path, token=token, product=PRODUCT, json_body={
+                    "recipient": recipient, "messaging_type": "RESPONSE",
+                    "message": {"text": text[start:start + TEXT_LIMIT]}})))
+        for part, kind in plan:
+            if not message.pending(part.key):
+                continue
+            with part.open_file() as handle:
+                answer = meta.graph("POST", path, token=token, product=PRODUCT, data={
+                    "recipient": json.dumps(recipient), "messaging_type": "RESPONSE",
+                    "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}}),
+                }, files={"filedata": (part.name, handle, part.content_type or "application/octet-stream")})
+            yield SentPart(part.key, _message_id(answer))
 
 
 def _message_id(answer: dict) -> str | None:
     return str(answer["message_id"]) if answer.get("message_id") else None
 
 
-def _collect(sent_id: str | None, ids: list[str]) -> None:
-    if sent_id:
-        ids.append(sent_id)
-
-
-def _kind_for(kind: str, attachment: Attachment) -> str:
+def _kind_for(part: OutboundPart) -> str:
     """Messenger attachment type: a voice note is an audio attachment; anything unusual is a file."""
-    ctype = (attachment.content_type or "").split(";")[0].strip().lower()
-    size = attachment.size or (attachment.file.size if attachment.file else 0)
-    if size > FILE_LIMIT:
-        raise SendError(_("%(name)s is larger than Messenger's 25 MB limit.") % {"name": attachment.name})
+    if part.size > FILE_LIMIT:
+        raise SendError(_("%(name)s is larger than Messenger's 25 MB limit.") % {"name": part.name})
     # By the file's own type: a message may carry a document and a photo together.
-    if ctype.startswith("audio/"):
+    if part.ctype.startswith("audio/"):
         return "audio"
-    if ctype.startswith("image/"):
+    if part.ctype.startswith("image/"):
         return "image"
     return "file"
 
 
-def _config(channel: Channel, key: str) -> str:
+def _config(channel: OutboundChannel | Channel, key: str) -> str:
     value = meta.text_of(channel.config.get(key))
     if not value:
         raise SendError(_("This Messenger channel has no %(key)s configured.") % {"key": key})

@@ -6,13 +6,12 @@ import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
 
-import requests
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from .base import Connector, NotAuthentic, SendError, TransientSendError
-from .http import TIMEOUT, retry_after_seconds
+from . import http
+from .base import Connector, NotAuthentic
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -67,40 +66,27 @@ def graph(method: str, path: str, *, token: str, product: str, json_body: dict |
 
     The base URL is the operator's setting (not user input), so the SSRF guard does not apply here.
     """
-    try:
-        response = requests.request(method, graph_url(path), json=json_body, data=data, files=files, params=params,
-                                    headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT,
-                                    allow_redirects=False)
-    except requests.Timeout as exc:
-        raise TransientSendError(_("%(product)s did not answer in time.") % {"product": product}) from exc
-    except requests.RequestException as exc:
-        raise TransientSendError(
-            _("Could not reach %(product)s (%(error)s).") % {"product": product, "error": type(exc).__name__}
-        ) from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    if 200 <= response.status_code < 300 and "error" not in body:
-        return body
-    raise graph_error(response.status_code, body, product=product, action=action,
-                      retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+
+    def read(status: int, body: dict) -> http.Refusal | None:
+        error = body.get("error")
+        if isinstance(error, str):
+            error = {"message": error}
+        if not isinstance(error, dict):
+            return None  # no Graph error: a 2xx is accepted, anything else is judged by its status
+        return graph_refusal(error, product=product, action=action)
+
+    return http.call(method, graph_url(path), who=product, guard=False, json=json_body, data=data, files=files,
+                     params=params, headers={"Authorization": f"Bearer {token}"}, read=read)
 
 
-def graph_error(status: int, body: dict, *, product: str, retry_after: float | None = None,
-                action: str = "") -> Exception:
-    """Turn a Graph error answer into SendError / TransientSendError with a reason an agent can read."""
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+def graph_refusal(error: dict, *, product: str, action: str = "") -> http.Refusal:
+    """A Graph error object read into a reason an agent can read, and whether it is worth retrying."""
     code = as_int(error.get("code"))
     subcode = as_int(error.get("error_subcode"))
     details = error.get("error_data", {}).get("details", "") if isinstance(error.get("error_data"), dict) else ""
     reason = explain(code, subcode=subcode, product=product, action=action,
                      message=text_of(details or error.get("message") or error.get("title"))[:300])
-    if status == 429 or status >= 500 or code in TRANSIENT_CODES:
-        return TransientSendError(reason, retry_after=retry_after)
-    return SendError(reason)
+    return http.Refusal(reason, transient=code in TRANSIENT_CODES)
 
 
 def explain(code: int | None, *, product: str, message: str = "", subcode: int | None = None,

@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from . import payloads
+from . import http, payloads
 from .base import (
     Capabilities,
     Connector,
     InboundAttachment,
     InboundMessage,
     NotAuthentic,
+    OutboundChannel,
+    OutboundMessage,
+    OutboundPart,
     SendError,
-    SendResult,
-    TransientSendError,
+    SentPart,
     registry,
-    send_part,
 )
-from .http import TIMEOUT, fetch_url, retry_after_seconds
+from .http import Refusal, fetch_url, retry_after_seconds
 from .payloads import telegram as schema
 from .payloads.common import moment
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from inbox.models import Attachment, Channel, Message
+    from inbox.models import Attachment, Channel
 
 FILE_SCHEME = "telegram://file/"
 CAPTION_LIMIT = 1024
@@ -50,33 +51,24 @@ def call(token: str, method: str, *, data: dict | None = None, files: dict | Non
 
     The base URL is the operator's setting (Telegram or a local Bot API server), so no SSRF guard here.
     """
-    try:
-        if files:
-            response = requests.post(api_url(token, method), data=data, files=files, timeout=TIMEOUT,
-                                     allow_redirects=False)
-        else:
-            response = requests.post(api_url(token, method), json=data or {}, timeout=TIMEOUT, allow_redirects=False)
-    except requests.Timeout as exc:
-        raise TransientSendError(_("Telegram did not answer in time.")) from exc
-    except requests.RequestException as exc:
-        raise TransientSendError(_("Could not reach Telegram (%(error)s).") % {"error": type(exc).__name__}) from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    if response.ok and body.get("ok"):
-        return body.get("result")
-    description = str(body.get("description") or "")[:300]
-    code = body.get("error_code") or response.status_code
-    if code == 429 or response.status_code == 429 or response.status_code >= 500:
-        params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
-        retry_after = retry_after_seconds(str(params.get("retry_after") or "")) or retry_after_seconds(
-            response.headers.get("Retry-After"))
-        raise TransientSendError(_("Telegram is busy (%(why)s); it will be retried.")
-                                 % {"why": description or response.status_code}, retry_after=retry_after)
-    raise SendError(explain(code, description, action=action))
+
+    def read(status: int, body: dict) -> Refusal | None:
+        if 200 <= status < 300 and body.get("ok"):
+            return None
+        description = str(body.get("description") or "")[:300]
+        code = body.get("error_code") or status
+        if code == 429 or status == 429 or status >= 500:
+            params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+            return Refusal(_("Telegram is busy (%(why)s); it will be retried.") % {"why": description or status},
+                           transient=True, retry_after=retry_after_seconds(str(params.get("retry_after") or "")))
+        return Refusal(explain(code, description, action=action))
+
+    if files:
+        answer = http.call("POST", api_url(token, method), who="Telegram", guard=False, data=data, files=files,
+                           read=read)
+    else:
+        answer = http.call("POST", api_url(token, method), who="Telegram", guard=False, json=data or {}, read=read)
+    return answer.get("result")
 
 
 def explain(code: Any, description: str, *, action: str = "") -> str:
@@ -180,71 +172,55 @@ class TelegramConnector(Connector):
         url = f"{settings.TELEGRAM_API_BASE_URL}/file/bot{token}/{file_path}"
         return fetch_url(url, max_bytes=DOWNLOAD_LIMIT, guard=False)
 
-    def send(self, channel: Channel, message: Message) -> SendResult:
-        token = _token(channel)
-        identity = message.conversation.contact.identities.filter(channel=channel).first()
-        if identity is None:
+    def send(self, message: OutboundMessage) -> Iterator[SentPart]:
+        """The text with sendMessage (or as the first file's caption), then each file by its own type."""
+        token = _token(message.channel)
+        chat_id = message.recipient_id
+        if not chat_id:
             raise SendError(_("This contact has no Telegram chat to answer to."))
-        chat_id = identity.external_id
-        attachments = list(message.attachments.all())
-        text = message.body or ""
-        first_id: str | None = None
-        caption = ""
-        if attachments and len(text) <= CAPTION_LIMIT:
+        plan = [(part, *_method_for(part)) for part in message.files]  # every file checked before anything goes
+        text, caption = message.text, ""
+        if plan and len(text) <= CAPTION_LIMIT:
             caption, text = text, ""
-        if text.strip() or not attachments:
+        if text.strip() or not plan:
             if not text.strip():
                 raise SendError(_("There is nothing to send."))
-            first_id = send_part(message, "text", lambda: self._sent_id(
-                chat_id, call(token, "sendMessage", data={"chat_id": chat_id, "text": text})))
-        for i, attachment in enumerate(attachments):
-            method, field = _method_for(message.kind, attachment)
+            if message.pending("text"):
+                yield SentPart("text", _sent_id(chat_id, call(token, "sendMessage",
+                                                              data={"chat_id": chat_id, "text": text})))
+        for i, (part, method, field) in enumerate(plan):
+            if not message.pending(part.key):
+                continue
             data = {"chat_id": chat_id}
             if i == 0 and caption:
                 data["caption"] = caption
-
-            def upload(attachment=attachment, method=method, field=field, data=data) -> str | None:
-                with _open(attachment) as handle:
-                    files = {field: (attachment.name, handle, attachment.content_type or "application/octet-stream")}
-                    return self._sent_id(chat_id, call(token, method, data=data, files=files))
-
-            sent_id = send_part(message, f"file:{attachment.pk}", upload)
-            first_id = first_id or sent_id
-        return SendResult(external_id=first_id)
-
-    @staticmethod
-    def _sent_id(chat_id: str, result: Any) -> str | None:
-        if isinstance(result, dict) and result.get("message_id") is not None:
-            return f"{chat_id}:{result['message_id']}"
-        return None
+            with part.open_file() as handle:
+                files = {field: (part.name, handle, part.content_type or "application/octet-stream")}
+                sent = SentPart(part.key, _sent_id(chat_id, call(token, method, data=data, files=files)))
+            yield sent
 
 
-def _method_for(kind: str, attachment: Attachment) -> tuple[str, str]:
-    """(Bot API method, multipart field) for one attachment of a message of this kind."""
-    ctype = (attachment.content_type or "").split(";")[0].strip().lower()
-    size = attachment.size or (attachment.file.size if attachment.file else 0)
-    if size > UPLOAD_LIMIT:
-        raise SendError(_("%(name)s is larger than Telegram's 50 MB limit for bots.") % {"name": attachment.name})
-    if kind == "voice" and ctype in VOICE_TYPES:
+def _sent_id(chat_id: str, result: Any) -> str | None:
+    if isinstance(result, dict) and result.get("message_id") is not None:
+        return f"{chat_id}:{result['message_id']}"
+    return None
+
+
+def _method_for(part: OutboundPart) -> tuple[str, str]:
+    """(Bot API method, multipart field) for one file."""
+    if part.size > UPLOAD_LIMIT:
+        raise SendError(_("%(name)s is larger than Telegram's 50 MB limit for bots.") % {"name": part.name})
+    if part.kind == "voice" and part.ctype in VOICE_TYPES:
         return "sendVoice", "voice"
     # Otherwise each file by its own type: a message may carry a PDF first and a photo second.
-    if ctype in AUDIO_TYPES:
+    if part.ctype in AUDIO_TYPES:
         return "sendAudio", "audio"
-    if ctype in PHOTO_TYPES and size <= PHOTO_LIMIT:
+    if part.ctype in PHOTO_TYPES and part.size <= PHOTO_LIMIT:
         return "sendPhoto", "photo"
     return "sendDocument", "document"
 
 
-def _open(attachment: Attachment):
-    if not attachment.file:
-        raise SendError(_("%(name)s has no stored file to send.") % {"name": attachment.name})
-    try:
-        return attachment.file.open("rb")
-    except OSError as exc:
-        raise SendError(_("%(name)s could not be read from storage.") % {"name": attachment.name}) from exc
-
-
-def _token(channel: Channel) -> str:
+def _token(channel: OutboundChannel | Channel) -> str:
     token = str(channel.config.get("bot_token") or "")
     if not token:
         raise SendError(_("This Telegram channel has no bot token."))

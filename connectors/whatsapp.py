@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -15,11 +15,13 @@ from .base import (
     Capabilities,
     InboundAttachment,
     InboundMessage,
+    OutboundChannel,
+    OutboundMessage,
+    OutboundPart,
     SendError,
-    SendResult,
+    SentPart,
     StatusReceipt,
     registry,
-    send_part,
 )
 from .http import fetch_url
 from .payloads import whatsapp as schema
@@ -28,7 +30,7 @@ from .payloads.common import moment
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from inbox.models import Attachment, Channel, Message
+    from inbox.models import Attachment, Channel
 
 PRODUCT = "WhatsApp"
 MEDIA_SCHEME = "whatsapp://media/"
@@ -144,82 +146,67 @@ class WhatsAppConnector(meta.MetaConnector):
         guard = urlsplit(url).hostname != urlsplit(settings.META_GRAPH_BASE_URL).hostname
         return fetch_url(url, headers={"Authorization": f"Bearer {token}"}, max_bytes=DOCUMENT_LIMIT, guard=guard)
 
-    def send(self, channel: Channel, message: Message) -> SendResult:
-        token, number = _config(channel, "access_token"), _config(channel, "phone_number_id")
-        identity = message.conversation.contact.identities.filter(channel=channel).first()
-        if identity is None:
+    def send(self, message: OutboundMessage) -> Iterator[SentPart]:
+        """The text (or a caption on a first image or document), then each file: uploaded, then sent by id."""
+        token, number = _config(message.channel, "access_token"), _config(message.channel, "phone_number_id")
+        to = message.recipient_id
+        if not to:
             raise SendError(_("This contact has no WhatsApp number to answer to."))
-        attachments = [(a, _kind_for(message.kind, a)) for a in message.attachments.all()]
-        text = message.body or ""
-        caption = ""
-        if attachments and attachments[0][1][0] in {"image", "document"} and len(text) <= CAPTION_LIMIT:
+        plan = [(part, *_kind_for(part)) for part in message.files]  # every file checked before anything goes
+        text, caption = message.text, ""
+        if plan and plan[0][1] in {"image", "document"} and len(text) <= CAPTION_LIMIT:
             caption, text = text, ""
-        ids: list[str] = []
 
-        def post(key: str, kind: str, body: Callable[[], dict]) -> None:
-            def call() -> str | None:
-                answer = meta.graph("POST", f"{number}/messages", token=token, product=PRODUCT, json_body={
-                    "messaging_product": "whatsapp", "recipient_type": "individual", "to": identity.external_id,
-                    "type": kind, kind: body()})
-                sent = answer.get("messages") if isinstance(answer.get("messages"), list) else []
-                return str(sent[0]["id"]) if sent and isinstance(sent[0], dict) and sent[0].get("id") else None
-
-            sent_id = send_part(message, key, call)
-            if sent_id:
-                ids.append(sent_id)
+        def post(kind: str, content: dict[str, Any]) -> str | None:
+            answer = meta.graph("POST", f"{number}/messages", token=token, product=PRODUCT, json_body={
+                "messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": kind,
+                kind: content})
+            sent = answer.get("messages") if isinstance(answer.get("messages"), list) else []
+            return str(sent[0]["id"]) if sent and isinstance(sent[0], dict) and sent[0].get("id") else None
 
         if text.strip():
-            post("text", "text", lambda: {"body": text, "preview_url": False})
-        elif not attachments:
+            if message.pending("text"):
+                yield SentPart("text", post("text", {"body": text, "preview_url": False}))
+        elif not plan:
             raise SendError(_("There is nothing to send."))
-        for i, (attachment, (kind, voice)) in enumerate(attachments):
-            def body(attachment=attachment, kind=kind, voice=voice, first=i == 0) -> dict[str, Any]:
-                result: dict[str, Any] = {"id": self._upload(token, number, attachment)}  # only when sent
-                if kind == "audio" and voice:
-                    result["voice"] = True
-                if kind == "document":
-                    result["filename"] = attachment.name
-                if first and caption and kind in {"image", "document"}:
-                    result["caption"] = caption
-                return result
-
-            post(f"file:{attachment.pk}", kind, body)
-        return SendResult(external_id=ids[0] if ids else None)
-
-    @staticmethod
-    def _upload(token: str, number: str, attachment: Attachment) -> str:
-        """POST /<phone_number_id>/media (multipart); the media id to send."""
-        if not attachment.file:
-            raise SendError(_("%(name)s has no stored file to send.") % {"name": attachment.name})
-        ctype = _ctype(attachment) or "application/octet-stream"
-        with attachment.file.open("rb") as handle:
-            answer = meta.graph("POST", f"{number}/media", token=token, product=PRODUCT,
-                                data={"messaging_product": "whatsapp", "type": ctype},
-                                files={"file": (attachment.name, handle, ctype)})
-        if not answer.get("id"):
-            raise SendError(_("WhatsApp did not accept the upload of %(name)s.") % {"name": attachment.name})
-        return str(answer["id"])
+        for i, (part, kind, voice) in enumerate(plan):
+            if not message.pending(part.key):
+                continue
+            content: dict[str, Any] = {"id": _upload(token, number, part)}
+            if kind == "audio" and voice:
+                content["voice"] = True
+            if kind == "document":
+                content["filename"] = part.name
+            if i == 0 and caption and kind in {"image", "document"}:
+                content["caption"] = caption
+            yield SentPart(part.key, post(kind, content))
 
 
-def _ctype(attachment: Attachment) -> str:
-    return (attachment.content_type or "").split(";")[0].strip().lower()
+def _upload(token: str, number: str, part: OutboundPart) -> str:
+    """POST /<phone_number_id>/media (multipart); the media id to send."""
+    ctype = part.ctype or "application/octet-stream"
+    with part.open_file() as handle:
+        answer = meta.graph("POST", f"{number}/media", token=token, product=PRODUCT,
+                            data={"messaging_product": "whatsapp", "type": ctype},
+                            files={"file": (part.name, handle, ctype)})
+    if not answer.get("id"):
+        raise SendError(_("WhatsApp did not accept the upload of %(name)s.") % {"name": part.name})
+    return str(answer["id"])
 
 
-def _kind_for(kind: str, attachment: Attachment) -> tuple[str, bool]:
-    """(WhatsApp message type, voice flag) for one attachment, honouring WhatsApp's formats and size limits."""
-    ctype = _ctype(attachment)
-    size = attachment.size or (attachment.file.size if attachment.file else 0)
-    if size > DOCUMENT_LIMIT:
-        raise SendError(_("%(name)s is larger than WhatsApp's 100 MB limit.") % {"name": attachment.name})
+def _kind_for(part: OutboundPart) -> tuple[str, bool]:
+    """(WhatsApp message type, voice flag) for one file, honouring WhatsApp's formats and size limits."""
+    if part.size > DOCUMENT_LIMIT:
+        raise SendError(_("%(name)s is larger than WhatsApp's 100 MB limit.") % {"name": part.name})
     # Each file by its own type (a message may mix a document and a photo); voice only for voice notes.
-    if ctype in AUDIO_TYPES and size <= AUDIO_LIMIT:
-        return "audio", kind == "voice" and ctype == "audio/ogg"
-    if ctype in IMAGE_TYPES and size <= IMAGE_LIMIT:
+    if part.ctype in AUDIO_TYPES and part.size <= AUDIO_LIMIT:
+        return "audio", part.kind == "voice" and part.ctype == "audio/ogg"
+    if part.ctype in IMAGE_TYPES and part.size <= IMAGE_LIMIT:
         return "image", False
     return "document", False
 
 
-def _config(channel: Channel, key: str) -> str:
+def _config(channel: OutboundChannel | Channel, key: str) -> str:
     value = meta.text_of(channel.config.get(key))
     if not value:
         raise SendError(_("This WhatsApp channel has no %(key)s configured.") % {"key": key})

@@ -137,11 +137,13 @@ class Message(TenantModel):
     failure_reason = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=255, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Parts of a multi-part send the provider already accepted ({part key: provider id}), so a retry
-    # after a failure half-way sends only the rest (the contact never gets the first part twice).
-    delivered_parts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Outbound delivery (inbox.services.delivery): when the next attempt is due (None: as soon as queued),
+    # and the claim of the attempt under way. Only the holder of a live claim sends or records a result.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -169,6 +171,27 @@ class Message(TenantModel):
     def shown_attachments(self) -> list[Attachment]:
         """What members see: the files as sent or received, not the per-channel delivery copies."""
         return [a for a in self.attachments.all() if a.purpose == Attachment.Purpose.ORIGINAL]
+
+
+class DeliveredPart(TenantModel):
+    """One part of an outbound message its provider accepted (the text, a chunk of it, one file).
+
+    Written as each part is accepted, under the sender's claim, so a retry after a failure half-way
+    sends only the rest: the contact never gets the first part twice.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivered_parts")
+    key = models.CharField(max_length=64)  # the connector's name for the part: "text", "text:2000", "file:12"
+    external_id = models.CharField(max_length=255, blank=True)  # the provider's id for it, if it gave one
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("delivered part")
+        verbose_name_plural = _("delivered parts")
+        constraints = [models.UniqueConstraint(fields=["message", "key"], name="delivered_part_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} of #{self.message_id}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.utils.translation import gettext_lazy as _
 
-from connectors.base import Capabilities, Connector, NotAuthentic, SendResult, TransientSendError, registry
+from connectors.base import (
+    Capabilities,
+    Connector,
+    NotAuthentic,
+    OutboundMessage,
+    SentPart,
+    TransientSendError,
+    registry,
+)
 from realtime import events
 
-from .services import load_message, visitor_message_payload
+from .services import survey_actions
+
+WHOLE = "message"  # one push carries the whole message
+
+
+def visitor_payload(message: OutboundMessage) -> dict:
+    """What the visitor's widget gets: the same shape as its history (services.visitor_message_payload)."""
+    return {
+        "id": message.id,
+        "direction": "out",
+        "kind": message.kind,
+        "text": message.text,
+        "author": message.author,
+        "attachments": [{"url": p.url, "name": p.name, "content_type": p.content_type, "size": p.size}
+                        for p in message.files],
+        "actions": survey_actions(message.text, message.kind),
+        "created_at": message.created_at.isoformat() if message.created_at else None,
+    }
 
 
 class WebchatConnector(Connector):
@@ -25,14 +52,15 @@ class WebchatConnector(Connector):
     def parse(self, request, channel, body) -> list:
         return []
 
-    def send(self, channel, message) -> SendResult:
-        """Push the rendered message to the visitor's live group; a visitor who is away resyncs later."""
-        payload = visitor_message_payload(load_message(channel, message.pk))
+    def send(self, message: OutboundMessage) -> Iterator[SentPart]:
+        """Push the message to the visitor's live group; a visitor who is away resyncs from the history later."""
+        if not message.pending(WHOLE):
+            return
         try:
-            events.publish_to_visitor(channel.pk, message.conversation.contact_id, payload)
+            events.publish_to_visitor(message.channel.id, message.contact_id, visitor_payload(message))
         except Exception as exc:  # the channel layer (Redis) is down: try again later
             raise TransientSendError(f"Could not reach the live channel layer: {type(exc).__name__}.") from exc
-        return SendResult(external_id=None)
+        yield SentPart(WHOLE)
 
 
 def register() -> None:

@@ -124,14 +124,14 @@ def sessions_per_minute() -> int:
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def _survey_actions(message: Message) -> list[dict]:
+def survey_actions(text: str, kind: str) -> list[dict]:
     """Survey links as buttons: any /s/<token>/ link in a survey message, or one at our own base URL."""
     actions = []
-    for url in _URL.findall(message.body or ""):
+    for url in _URL.findall(text or ""):
         url = url.rstrip(".,;:!?)")
         path = urlsplit(url).path
         ours = url.startswith(settings.PUBLIC_BASE_URL + "/s/")
-        if re.fullmatch(r"/s/[A-Za-z0-9_.:-]+/?", path) and (ours or message.kind == Message.Kind.SURVEY):
+        if re.fullmatch(r"/s/[A-Za-z0-9_.:-]+/?", path) and (ours or kind == Message.Kind.SURVEY):
             actions.append({"label": _("Open survey"), "url": url})
     return actions
 
@@ -158,7 +158,7 @@ def visitor_message_payload(message: Message) -> dict:
             {"url": signed_url(a), "name": a.name, "content_type": a.content_type, "size": a.size}
             for a in _delivered_attachments(message) if a.file
         ],
-        "actions": _survey_actions(message),
+        "actions": survey_actions(message.body, message.kind),
         "created_at": message.created_at.isoformat(),
     }
 

@@ -6,6 +6,8 @@ channel gets the copy media.conversion makes for it (OGG/Opus voice note, or an 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from django.core.files.base import ContentFile
 
 from connectors.base import Capabilities
@@ -37,13 +39,28 @@ def prepare_for_channel(*, message: Message, capabilities: Capabilities) -> None
         variant.save()
 
 
-def bind_for_delivery(message: Message) -> None:
-    """Make message.attachments.all() yield what the connector must send: delivery copies in place
-    of their originals. Connectors read only message.attachments.all(), so the choice lives here."""
-    items = list(message.attachments.all())
+def files_for_delivery(message: Message) -> list[Attachment]:
+    """The files the channel is sent, in order: each original, or its delivery copy where there is one."""
+    items = sorted(message.attachments.all(), key=lambda a: a.pk)
     variants = {a.derived_from_id: a for a in items if a.purpose == Attachment.Purpose.DELIVERY}
-    chosen = [variants.get(a.pk, a) for a in items if a.purpose == Attachment.Purpose.ORIGINAL]
-    queryset = Attachment.objects.filter(pk__in=[a.pk for a in chosen])
-    queryset._result_cache = chosen
-    queryset._prefetch_done = True
-    message._prefetched_objects_cache = {**getattr(message, "_prefetched_objects_cache", {}), "attachments": queryset}
+    return [variants.get(a.pk, a) for a in items if a.purpose == Attachment.Purpose.ORIGINAL]
+
+
+def local_file(attachment: Attachment, files: ExitStack) -> str | None:
+    """A local path holding the attachment's stored bytes, valid until `files` closes; None when there are none."""
+    if not attachment.file:
+        return None
+    try:
+        files.enter_context(attachment.file.open("rb"))
+        return files.enter_context(voice.local_path(attachment.file))
+    except OSError:  # the stored file is gone: the connector says so in the message's failure reason
+        return None
+
+
+def stored_size(attachment: Attachment) -> int:
+    if attachment.size or not attachment.file:
+        return attachment.size
+    try:
+        return attachment.file.size
+    except OSError:
+        return 0

@@ -32,7 +32,7 @@ _CONVERSATION_INSERT = ["workspace_id", "contact_id", "channel_id", "status", "a
                         "closed_at", "last_activity_at", "last_message_preview", "unread_count", "updated_at"]
 _MESSAGE_INSERT = ["workspace_id", "conversation_id", "channel_id", "direction", "kind", "sender_type",
                    "sender_id", "body", "status", "failure_reason", "external_id", "attempts", "created_at",
-                   "status_changed_at", "delivered_parts"]
+                   "status_changed_at", "next_attempt_at", "claim_token", "claimed_until"]
 for _model, _cols in ((Contact, _CONTACT_INSERT), (Conversation, _CONVERSATION_INSERT), (Message, _MESSAGE_INSERT)):
     _missing = set(_columns(_model)) - set(_cols) - {"id"}
     assert not _missing, f"receiving_pg does not write {_model.__name__} columns {_missing}"
@@ -101,7 +101,7 @@ conv AS (SELECT * FROM bumped UNION ALL SELECT * FROM new_conv),
 msg AS (
     INSERT INTO inbox_message ({", ".join(_MESSAGE_INSERT)})
     SELECT %(ws)s, conv.id, %(ch)s, 'in', %(kind)s, 'contact', NULL, %(body)s, 'received', '', %(ext)s, 0,
-           %(now)s, NULL, '{{}}'::jsonb
+           %(now)s, NULL, NULL, NULL, NULL
     FROM conv
     RETURNING {", ".join(MESSAGE_COLUMNS)}
 )

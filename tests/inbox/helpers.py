@@ -26,6 +26,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.script: list[tuple[int, dict]] = []
+        self.body = b"{}"  # what every answer carries
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,8 +38,9 @@ class Receiver:
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(receiver.body)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(receiver.body)
 
             def log_message(self, *args):
                 pass
