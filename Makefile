@@ -35,7 +35,7 @@ run: venv system messages
 	@echo "  agent1@demo.test, agent2@demo.test; another workspace: owner@other.test"
 	@echo ""
 	DEBUG=1 PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
-	  $(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off \
+	  $(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan on \
 	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-}"
 
 test: venv

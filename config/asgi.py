@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from kernel import embedded  # noqa: E402
 from realtime.auth import SessionAuthStack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from webchat.routing import visitor_websocket_urlpatterns  # noqa: E402
@@ -41,5 +42,7 @@ application = ProtocolTypeRouter(
     {
         "http": http_application,
         "websocket": websocket_application,
+        # The embedded mode's Celery worker and beat start and stop with the server (uvicorn --lifespan on).
+        "lifespan": embedded.lifespan,
     }
 )

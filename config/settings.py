@@ -1,8 +1,8 @@
 """Parley settings. Everything that differs between machines comes from the environment.
 
 Mode: with neither DATABASE_URL nor REDIS_URL set, Parley runs "embedded" (SQLite file, in-memory
-channel layer, Celery tasks run inline). With both set it runs in the "services" mode
-(PostgreSQL, Redis channel layer, Redis as Celery broker and cache).
+channel layer, a Celery worker thread and beat inside the server process). With both set it runs in the
+"services" mode (PostgreSQL, Redis channel layer, Redis as Celery broker and cache).
 """
 
 from __future__ import annotations
@@ -233,20 +233,23 @@ MEDIA_ROOT = DATA_DIR / "media"  # private: files are served only through views 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Celery: eager in the embedded mode (no broker means .delay() would block ~19 s).
-CELERY_TASK_ALWAYS_EAGER = PARLEY_MODE == "embedded"
-CELERY_TASK_EAGER_PROPAGATES = False
+# Celery: a real worker in both modes, never eager (countdowns and Retry-After need one). Embedded: a worker
+# thread and beat inside the uvicorn process on the in-memory transport (kernel/embedded.py). Requests never
+# publish: jobs are rows written in their transaction, published after commit by kernel.relay.
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = ({"socket_connect_timeout": 3, "visibility_timeout": 3600} if REDIS_URL
+                                   else {"polling_interval": 0.05})  # memory: how often the worker looks
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-queued-messages": {"task": "inbox.tasks.requeue_stale_messages", "schedule": 30.0},
+    "sweep-jobs": {"task": "kernel.tasks.sweep_jobs", "schedule": 15.0},  # pending jobs nobody took
 }
 
 # Security. A strict script policy: no inline script, no eval (behaviour lives in static/js/).

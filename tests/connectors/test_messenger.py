@@ -214,10 +214,11 @@ def test_capabilities_say_no_voice_notes():
 def test_a_new_contact_gets_its_name_from_the_profile_api(client, channel, fake_graph, demo,
                                                           django_capture_on_commit_callbacks, monkeypatch):
     from contacts.services.profiles import contact_fill_from_channel
-    from inbox import tasks
+    from kernel import relay
 
-    queued = []
-    monkeypatch.setattr(tasks.fetch_contact_profile, "delay", lambda *a: queued.append(a))
+    queued = []  # what the relay is handed after commit (kernel.jobs)
+    monkeypatch.setattr(relay, "submit", lambda *jobs: queued.extend(
+        job.args for job in jobs if job.task == "inbox.tasks.fetch_contact_profile"))
     with django_capture_on_commit_callbacks(execute=True):
         post(client, channel, g.ms_payload(g.ms_message(text="hello")))
     contact = Message.objects.get(channel=channel).conversation.contact

@@ -7,6 +7,7 @@ from inbox.errors import InboxError
 from inbox.models import Conversation, Message
 from inbox.services.closing import conversation_close
 from inbox.services.replying import add_note, send_reply
+from kernel.models import Job
 from tests import factories as f
 
 
@@ -47,27 +48,34 @@ def test_reply_to_closed_conversation_is_refused(demo):
         send_reply(workspace=demo.workspace, conversation_id=conversation.pk, member=demo.agent, body="Hi")
 
 
-def test_reply_schedules_delivery_after_commit(demo, django_capture_on_commit_callbacks, monkeypatch):
-    calls = []
-    from inbox import tasks
+def relayed_deliveries(monkeypatch) -> list:
+    """The delivery jobs handed to the relay (kernel.jobs: a Job row in the transaction, published after commit)."""
+    from kernel import relay
 
-    monkeypatch.setattr(tasks.deliver_message, "delay", lambda *a: calls.append(a))
+    calls: list = []
+    monkeypatch.setattr(relay, "submit", lambda *jobs: calls.extend(
+        job.args for job in jobs if job.task == "inbox.tasks.deliver_message"))
+    return calls
+
+
+def test_reply_schedules_delivery_after_commit(demo, django_capture_on_commit_callbacks, monkeypatch):
+    calls = relayed_deliveries(monkeypatch)
     conversation = f.make_conversation(demo.workspace)
     with django_capture_on_commit_callbacks(execute=True):
         message = send_reply(workspace=demo.workspace, conversation_id=conversation.pk, member=demo.agent, body="Hi")
+        job = Job.objects.get(task="inbox.tasks.deliver_message")  # written with the reply, in its transaction
+        assert job.args == [demo.workspace.pk, message.pk] and calls == []
     assert calls == [(demo.workspace.pk, message.pk)]
 
 
 def test_internal_note_is_never_delivered_and_does_not_assign(demo, django_capture_on_commit_callbacks, monkeypatch):
-    calls = []
-    from inbox import tasks
-
-    monkeypatch.setattr(tasks.deliver_message, "delay", lambda *a: calls.append(a))
+    calls = relayed_deliveries(monkeypatch)
     conversation = f.make_conversation(demo.workspace)
     with django_capture_on_commit_callbacks(execute=True):
         note = add_note(workspace=demo.workspace, conversation_id=conversation.pk, member=demo.agent, body="VIP!")
     conversation.refresh_from_db()
     assert note.kind == "note" and calls == [] and conversation.assignee_id is None
+    assert not Job.objects.filter(task="inbox.tasks.deliver_message").exists()
 
 
 def test_member_of_another_workspace_cannot_reply(demo, other):
