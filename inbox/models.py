@@ -251,3 +251,55 @@ class ClosingNote(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.summary[:40]}"
+
+
+class ConversationEvent(TenantModel):
+    """The conversation's log: who opened, assigned, closed, reopened it, which bot or workflow acted.
+
+    Written by the services in the same transaction as the change itself; the history shows each row as a
+    discreet line between the messages, and supervisors and reports read it later.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        HANDED_OVER = "handed_over", _("Handed over by the bot")
+        SURVEY_SENT = "survey_sent", _("Survey sent")
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+
+    class Via(models.TextChoices):
+        MEMBER = "member", _("A member")
+        REPLY = "reply", _("On reply")
+        CONTACT = "contact", _("The contact")
+        WORKFLOW = "workflow", _("A workflow")
+        BOT = "bot", _("The bot")
+        SYSTEM = "system", _("System")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="log")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    via = models.CharField(_("by"), max_length=8, choices=Via.choices, default=Via.MEMBER)
+    actor = models.ForeignKey("workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("actor"))
+    assignee = models.ForeignKey("workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("assignee"))
+    # A plain id: workflows are a feature app the inbox never imports (its run log names the workflow).
+    workflow_id = models.PositiveBigIntegerField(_("workflow"), null=True, blank=True)
+    closing_note = models.ForeignKey(ClosingNote, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("closing note"))
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="conv_event_history")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.conversation_id}"
+
+    @property
+    def is_log_entry(self) -> bool:
+        """The history template tells these rows from messages by it."""
+        return True

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404
 
-from workspaces.models import Membership, Workspace
+from workspaces.models import Membership, User, Workspace
 
-from .models import Attachment, ClosingCategory, Conversation, Message
+from .models import Attachment, ClosingCategory, Conversation, ConversationEvent, Message
 
 TABS = ("mine", "unassigned", "all")
 QUEUE_PAGE = 30  # a window: "Load more" (keyset) brings the next one
@@ -122,12 +122,78 @@ def conversation_messages(*, workspace: Workspace, conversation: Conversation, a
     return list(reversed(qs.order_by("-id")[:limit]))
 
 
+def _log_qs(workspace: Workspace):
+    return (
+        ConversationEvent.objects.for_workspace(workspace)
+        .select_related("actor__user", "assignee__user", "closing_note__category")
+    )
+
+
+def conversation_history(*, workspace: Workspace, conversation: Conversation,
+                         limit: int = HISTORY_PAGE) -> list[Message | ConversationEvent]:
+    """The latest messages and, between them by time, the conversation's event lines (three queries).
+
+    Only the event lines from the oldest message shown on are included when the history is cut; an event
+    and a message at the same instant show the event first ("Assigned to … (on reply)", then the reply).
+    """
+    messages = conversation_messages(workspace=workspace, conversation=conversation, limit=limit)
+    log = _log_qs(workspace).filter(conversation=conversation)
+    if len(messages) >= limit:
+        log = log.filter(created_at__gte=messages[0].created_at)
+    entries = list(reversed(log.order_by("-created_at", "-id")[:limit]))
+    items: list[Message | ConversationEvent] = [*entries, *messages]
+    items.sort(key=lambda item: (item.created_at, isinstance(item, Message), item.pk))
+    return items
+
+
+def log_entry_for(*, workspace: Workspace, log_id: int) -> ConversationEvent | None:
+    return _log_qs(workspace).filter(pk=log_id).first()
+
+
 def message_for(*, workspace: Workspace, message_id: int) -> Message:
     return get_object_or_404(_messages_qs(workspace), pk=message_id)
 
 
 def closing_categories(*, workspace: Workspace) -> list[ClosingCategory]:
     return list(ClosingCategory.objects.for_workspace(workspace).filter(is_active=True))
+
+
+@dataclass(frozen=True)
+class MemberChoice:
+    """A member as the Assign control lists it."""
+
+    pk: int
+    display_name: str
+
+
+def header_choices(*, workspace: Workspace) -> tuple[list[MemberChoice], list[ClosingCategory]]:
+    """The Assign control's members (by display name) and the closing form's active categories.
+
+    ONE query (UNION ALL of two small lists), so the conversation page keeps its query budget with the
+    history's event lines.
+    """
+    columns = ("row", "pk", "a", "b", "c", "d", "pos")
+    members = (
+        Membership.objects.for_workspace(workspace)
+        .annotate(row=Value("m"), a=F("user__display_name"), b=F("user__first_name"), c=F("user__last_name"),
+                  d=F("user__email"), pos=Value(0))
+        .order_by().values_list(*columns)
+    )
+    categories = (
+        ClosingCategory.objects.for_workspace(workspace).filter(is_active=True)
+        .annotate(row=Value("c"), a=F("name"), b=Value(""), c=Value(""), d=Value(""), pos=F("position"))
+        .order_by().values_list(*columns)
+    )
+    people: list[MemberChoice] = []
+    choices: list[ClosingCategory] = []
+    for row, pk, a, b, c, d, pos in members.union(categories, all=True):
+        if row == "m":  # the same rule as User.name
+            people.append(MemberChoice(pk, User(display_name=a, first_name=b, last_name=c, email=d).name))
+        else:
+            choices.append(ClosingCategory(pk=pk, workspace_id=workspace.pk, name=a, position=pos))
+    people.sort(key=lambda m: m.display_name.lower())
+    choices.sort(key=lambda cat: (cat.position, cat.name))
+    return people, choices
 
 
 def closed_conversations(*, workspace: Workspace, cursor: str | None = None, limit: int = QUEUE_PAGE) -> QueuePage:

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from workspaces.access import workspace_member_required
-from workspaces.selectors import members_of
 
-from . import selectors
+from . import live, selectors
 from .errors import InboxError
 from .forms import AssignForm, CloseForm, ReplyForm
 from .models import Conversation
@@ -31,6 +30,7 @@ def _tab(request: HttpRequest) -> str:
 
 def _queue_context(request: HttpRequest, tab: str) -> dict:
     return {
+        "live_seq": live.current_seq(request.workspace),  # read before the queue: a later push is replayed
         "tab": tab,
         "queue": selectors.queue(workspace=request.workspace, member=request.membership, tab=tab,
                                  cursor=request.GET.get("after")),
@@ -63,13 +63,12 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
         "nav": "messages",
         "tab": _tab(request),
         "conversation": conversation,
-        "history": selectors.conversation_messages(workspace=workspace, conversation=conversation),
+        "history": selectors.conversation_history(workspace=workspace, conversation=conversation),
         "reply_form": ReplyForm(),
     }
     if conversation.is_open:
-        context["members"] = members_of(workspace=workspace)
+        context["members"], context["categories"] = selectors.header_choices(workspace=workspace)
         context["close_form"] = CloseForm(workspace=workspace)
-        context["categories"] = selectors.closing_categories(workspace=workspace)
     context.update(extra)
     return context
 
@@ -78,11 +77,12 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, **ex
 @require_GET
 def conversation(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
     """One conversation: history, composer, assign and close controls (read-only once closed)."""
+    seq = live.current_seq(request.workspace)  # before the reads: a push after it is replayed, never lost
     conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
     if conv.is_open and conv.unread_count:
         mark_read(workspace=request.workspace, conversation_id=conv.pk)
         conv.unread_count = 0
-    return render(request, "inbox/inbox.html", _conversation_context(request, conv))
+    return render(request, "inbox/inbox.html", _conversation_context(request, conv, live_seq=seq))
 
 
 @workspace_member_required
@@ -177,11 +177,13 @@ def assign(request: HttpRequest, slug: str, conversation_id: int) -> HttpRespons
 @workspace_member_required
 def close(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
     """GET shows the closing-note form on its own page; POST closes with the note."""
+    seq = live.current_seq(request.workspace)
     conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
     if request.method == "GET":
         if not conv.is_open:
             return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
-        return render(request, "inbox/inbox.html", _conversation_context(request, conv, close_open=True))
+        return render(request, "inbox/inbox.html", _conversation_context(request, conv, close_open=True,
+                                                                         live_seq=seq))
     if request.method != "POST":
         return HttpResponse(status=405)
     form = CloseForm(request.POST, workspace=request.workspace)
@@ -195,8 +197,9 @@ def close(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
         else:
             flash.success(request, _("Conversation with %(name)s closed.") % {"name": conv.contact.display_name})
             return redirect(reverse("inbox:queue", args=[slug]) + f"?tab={_tab(request)}")
+    seq = live.current_seq(request.workspace)
     conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
-    context = _conversation_context(request, conv, close_open=True)
+    context = _conversation_context(request, conv, close_open=True, live_seq=seq)
     if conv.is_open:
         context["close_form"] = form
     else:

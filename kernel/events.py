@@ -37,6 +37,7 @@ class MessageQueued:
     message_id: int
     sender: str  # member | bot | system
     actor_id: int | None  # the member who wrote it
+    retry: bool = False  # a failed message the agent put back in the queue (not a new one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,9 @@ class AttachmentsStored:
 
 @dataclass(frozen=True, slots=True)
 class ConversationOpened:
+    """A contact's message opened a new, unassigned conversation (recorded with its MessageReceived, whose
+    live push already shows the new queue row: this one is for the reactions to the opening itself)."""
+
     workspace_id: int
     conversation_id: int
     contact_id: int
@@ -81,7 +85,10 @@ class ConversationOpened:
 
 @dataclass(frozen=True, slots=True)
 class ConversationAssigned:
-    """Assigned to a member, or unassigned (assignee_id None). By a member (actor_id), on reply, or by a workflow."""
+    """Assigned to a member, or unassigned (assignee_id None). By a member (actor_id), on reply, or by a workflow.
+
+    `log_id` is the ConversationEvent row written with it (the history's "Assigned to … by …" line).
+    """
 
     workspace_id: int
     conversation_id: int
@@ -89,14 +96,19 @@ class ConversationAssigned:
     previous_assignee_id: int | None
     actor_id: int | None
     workflow_id: int | None = None
+    on_reply: bool = False  # the assignee answered an unassigned conversation
+    log_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationClosed:
+    """Closed with a closing note; it left every queue. `log_id`: the history's "Closed by …" line."""
+
     workspace_id: int
     conversation_id: int
     closing_note_id: int
     actor_id: int | None
+    log_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 from urllib.parse import urlencode
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
-from . import events, sessions
+from . import events, journal, sessions
+
+log = logging.getLogger(__name__)
 
 REVALIDATE = "parley.revalidate"  # handled by parley_revalidate
+RELOAD = "resync.reload"  # to the browser: what it missed is gone from the journal, reload the panels
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -71,13 +76,44 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self._leave()
 
     async def receive_json(self, content, **kwargs):
-        if not self.revoked and isinstance(content, dict) and content.get("type") == "ping":
+        if self.revoked or not isinstance(content, dict):
+            return
+        if content.get("type") == "ping":
             await self.send_json({"event": "pong", "payload": {}})
+        elif content.get("type") == "resume":
+            await self._resume(content.get("after"))
 
     async def parley_event(self, message):
         if self.revoked:  # an event queued behind the revocation is never forwarded
             return
-        await self.send_json({"event": message["event"], "payload": message["payload"]})
+        frame = {"event": message["event"], "payload": message["payload"]}
+        if message.get("seq") is not None:
+            frame["seq"] = message["seq"]
+        await self.send_json(frame)
+
+    async def _resume(self, after) -> None:
+        """Replay every frame of the workspace after seq `after` (the page's, or the last one it applied).
+
+        Frames published meanwhile wait behind this handler (a consumer handles one message at a time),
+        so the replay comes first and the live stream follows; the browser drops by seq what it gets twice.
+        When the journal cannot fill the range (too old, too large, the counter started again), the page
+        is told to reload what it shows instead.
+        """
+        frames = None
+        if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
+            try:
+                frames = await sync_to_async(journal.replay, thread_sensitive=False)(self.workspace_id, after)
+            except journal.Gap:
+                pass
+            except Exception:  # a journal that cannot be read is a gap too
+                log.exception("could not replay the live journal")
+        if frames is None:
+            await self.send_json({"event": RELOAD, "payload": {}})
+            return
+        for frame in frames:
+            if self.revoked:
+                return
+            await self.send_json(frame)
 
     async def parley_revoke(self, message):
         """A control message from realtime.sessions: close unless it spares this socket."""

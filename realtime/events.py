@@ -1,13 +1,14 @@
-"""Event names and the one way to publish them: after commit, to groups derived here only."""
+"""Live event names and the one way to publish them: numbered, kept for replay, to groups derived here only.
+
+Services never publish: they record domain events (kernel.dispatch); the live-push listeners
+(inbox/listeners.py) render and publish one frame per event after commit.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from django.db import transaction
-
-from . import sender
+from . import journal, sender
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +32,26 @@ def user_group(user_id: int) -> str:
     return f"user.{int(user_id)}"
 
 
-def publish(workspace_id: int, name: str, payload: dict) -> None:
-    """Send now. Callers inside a transaction use publish_on_commit instead."""
+def publish(workspace_id: int, name: str, payload: dict) -> int | None:
+    """Send one frame to the workspace's group now, numbered and kept for replay (realtime.journal).
+
+    Called after commit (the live-push listeners run then). Returns the frame's seq, or None when the
+    cache could not number it (the frame still goes out: a browser applies frames without a seq as they
+    come, and its next resume finds the gap and reloads).
+    """
     if name not in ALL:
         raise ValueError(f"Unknown event {name!r}")
+    frame: dict = {"event": name, "payload": payload}
     try:
-        sender.group_send(workspace_group(workspace_id), {"type": "parley.event", "event": name, "payload": payload})
+        frame["seq"] = journal.allocate(workspace_id)
+        journal.keep(workspace_id, frame)
     except Exception:  # a lost push must never break the write that caused it; clients resync
+        log.exception("could not number %s", name)
+    try:
+        sender.group_send(workspace_group(workspace_id), {"type": "parley.event", **frame})
+    except Exception:
         log.exception("could not publish %s", name)
-
-
-def publish_on_commit(workspace_id: int, name: str, build: Callable[[], dict]) -> None:
-    """After the current transaction commits, build the payload (renders once) and publish it."""
-    transaction.on_commit(lambda: publish(workspace_id, name, build()), robust=True)
+    return frame.get("seq")
 
 
 # ---- web chat visitors (the widget's socket; never the agents' groups) ------------------------------

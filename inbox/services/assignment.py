@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox import live
 from inbox.errors import InboxError
-from inbox.models import Conversation
-from realtime import events
+from inbox.models import Conversation, ConversationEvent
+from kernel import events as domain
+from kernel.dispatch import record
 from workspaces.models import Membership, Workspace
 
 
 @transaction.atomic
 def conversation_assign(*, workspace: Workspace, conversation_id: int, assignee: Membership | None,
                         actor: Membership | None) -> Conversation:
-    """Assign an open conversation to a member of the workspace, or unassign it (assignee=None)."""
+    """Assign an open conversation to a member of the workspace, or unassign it (assignee=None).
+
+    The log records who did it (`actor`); assigning to the current assignee changes and records nothing.
+    """
     conversation = (
         Conversation.objects.for_workspace(workspace).select_for_update().filter(pk=conversation_id).first()
     )
@@ -25,12 +29,19 @@ def conversation_assign(*, workspace: Workspace, conversation_id: int, assignee:
         raise InboxError(_("Only open conversations can be assigned."))
     if assignee is not None and assignee.workspace_id != workspace.pk:
         raise InboxError(_("That person is not a member of this workspace."))
+    if actor is not None and actor.workspace_id != workspace.pk:
+        raise InboxError(_("That person is not a member of this workspace."))
     new_id = assignee.pk if assignee else None
-    if conversation.assignee_id == new_id:
+    previous_id = conversation.assignee_id
+    if previous_id == new_id:
         return conversation
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee", "updated_at"])
-    ws_id, conv_id = workspace.pk, conversation.pk
-    name = events.CONVERSATION_ASSIGNED if assignee else events.CONVERSATION_UNASSIGNED
-    events.publish_on_commit(ws_id, name, lambda: live.conversation_payload(ws_id, conv_id))
+    entry = ConversationEvent.objects.create(
+        workspace=workspace, conversation=conversation, actor=actor, assignee=assignee, created_at=timezone.now(),
+        kind=ConversationEvent.Kind.ASSIGNED if assignee else ConversationEvent.Kind.UNASSIGNED,
+    )
+    record(domain.ConversationAssigned(
+        workspace_id=workspace.pk, conversation_id=conversation.pk, assignee_id=new_id,
+        previous_assignee_id=previous_id, actor_id=actor.pk if actor else None, log_id=entry.pk))
     return conversation

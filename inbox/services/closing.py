@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox import live
 from inbox.closing_limits import SUMMARY_MAX_CHARS
 from inbox.errors import InboxError
-from inbox.models import ClosingCategory, ClosingNote, Conversation
+from inbox.models import ClosingCategory, ClosingNote, Conversation, ConversationEvent
+from kernel import events as domain
+from kernel.dispatch import record
 from kernel.text import clean_text
-from realtime import events
 from workspaces.models import Membership, Workspace
 
 
@@ -21,7 +21,8 @@ def conversation_close(*, workspace: Workspace, conversation_id: int, category: 
     """Close an open conversation with a closing note (category + summary, both required).
 
     The conversation is unassigned and leaves every queue; the contact's next message opens a new one.
-    Closing an already closed conversation is an error, never a second note.
+    Closing an already closed conversation is an error, never a second note. The log records who closed
+    it, with the note.
     """
     conversation = (
         Conversation.objects.for_workspace(workspace).select_for_update().filter(pk=conversation_id).first()
@@ -38,11 +39,14 @@ def conversation_close(*, workspace: Workspace, conversation_id: int, category: 
     note = ClosingNote.objects.create(
         workspace=workspace, conversation=conversation, category=category, summary=text, author=actor
     )
+    now = timezone.now()
     conversation.status = Conversation.Status.CLOSED
-    conversation.closed_at = timezone.now()
+    conversation.closed_at = now
     conversation.assignee = None
     conversation.unread_count = 0
     conversation.save(update_fields=["status", "closed_at", "assignee", "unread_count", "updated_at"])
-    ws_id, conv_id = workspace.pk, conversation.pk
-    events.publish_on_commit(ws_id, events.CONVERSATION_CLOSED, lambda: live.conversation_payload(ws_id, conv_id))
+    entry = ConversationEvent.objects.create(workspace=workspace, conversation=conversation, actor=actor,
+                                             kind=ConversationEvent.Kind.CLOSED, closing_note=note, created_at=now)
+    record(domain.ConversationClosed(workspace_id=workspace.pk, conversation_id=conversation.pk,
+                                     closing_note_id=note.pk, actor_id=actor.pk if actor else None, log_id=entry.pk))
     return note

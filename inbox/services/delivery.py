@@ -43,14 +43,12 @@ from connectors.base import (
     TransientSendError,
 )
 from contacts.models import ContactIdentity
-from inbox import live
 from inbox.errors import InboxError
 from inbox.files import signed_url
 from inbox.models import DeliveredPart, Message
 from inbox.services import delivery_media
 from kernel import events as domain
 from kernel.dispatch import record
-from realtime import events
 from workspaces.models import Workspace
 
 STALE_AFTER = timedelta(minutes=1)  # the sweep's grace: a task that should have run by now was lost
@@ -230,8 +228,9 @@ def _finish(attempt: Attempt, *, status: str, reason: str, external_id: str | No
         result["external_id"] = external_id
     if not attempt.mine().update(**result):
         return
-    ws_id, msg_id = attempt.message.workspace_id, attempt.message.pk
-    events.publish(ws_id, events.MESSAGE_UPDATED, live.message_payload(ws_id, msg_id))
+    message = attempt.message
+    record(domain.MessageStatusChanged(workspace_id=message.workspace_id, conversation_id=message.conversation_id,
+                                       message_id=message.pk, status=status))
 
 
 @transaction.atomic
@@ -249,9 +248,8 @@ def retry_failed(*, workspace: Workspace, message_id: int) -> Message:
     message.next_attempt_at = None  # at once; parts accepted before the failure stay sent
     message.save(update_fields=["status", "failure_reason", "attempts", "status_changed_at", "next_attempt_at"])
     ws_id, msg_id = workspace.pk, message.pk
-    events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda: live.message_payload(ws_id, msg_id))
     record(domain.MessageQueued(workspace_id=ws_id, conversation_id=message.conversation_id, message_id=msg_id,
-                                sender=message.sender_type, actor_id=None))
+                                sender=message.sender_type, actor_id=None, retry=True))
     return message
 
 

@@ -15,12 +15,18 @@ from connectors import registry
 from connectors.base import SendError, TransientSendError
 from connectors.http import fetch_url
 from inbox.models import Attachment
+from kernel.dispatch import record
+from kernel.events import AttachmentsStored
 from workspaces.models import Workspace
 
 
 def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
-    """Download every not-yet-stored attachment of the message. Returns True to ask for a retry."""
+    """Download every not-yet-stored attachment of the message. Returns True to ask for a retry.
+
+    When any file was stored, AttachmentsStored is recorded: the history re-renders the message live.
+    """
     retry = False
+    stored_in: int | None = None  # the conversation of a message that got a file
     attachments = (
         Attachment.objects.for_workspace(workspace).select_related("message__channel")
         .filter(message_id=message_id, file="")
@@ -54,6 +60,9 @@ def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
             attachment.duration = measure_duration(data)  # the history player shows the length
             fields.append("duration")
         attachment.save(update_fields=fields)
+        stored_in = attachment.message.conversation_id
+    if stored_in is not None:
+        record(AttachmentsStored(workspace_id=workspace.pk, conversation_id=stored_in, message_id=message_id))
     return retry
 
 

@@ -9,14 +9,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from connectors.base import InboundMessage, StatusReceipt
-from contacts.models import Contact
 from contacts.services import identities
 from inbox import live
-from inbox.models import Attachment, Channel, Conversation, Message
+from inbox.models import Attachment, Channel, Conversation, ConversationEvent, Message
 from kernel import events as domain
-from kernel.dispatch import record
+from kernel.dispatch import record, record_all
 from kernel.text import MESSAGE_MAX_CHARS, clean_line, clean_text, preview
-from realtime import events
 from workspaces.models import Workspace
 
 _STATUS_ORDER = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
@@ -74,6 +72,8 @@ def _receive(*, workspace: Workspace, channel: Channel, inbound: InboundMessage)
         conversation = Conversation.objects.create(
             workspace=workspace, contact=contact, channel=channel, opened_at=now, last_activity_at=now,
         )
+        ConversationEvent.objects.create(workspace=workspace, conversation=conversation, created_at=now,
+                                         kind=ConversationEvent.Kind.OPENED, via=ConversationEvent.Via.CONTACT)
     message = Message.objects.create(
         workspace=workspace, conversation=conversation, channel=channel, direction=Message.Direction.IN,
         kind=inbound.kind if inbound.kind in Message.Kind.values else Message.Kind.TEXT,
@@ -126,32 +126,23 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
 
 def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: Conversation, message: Message,
                    opened: bool, *, nameless_contact: bool = False) -> None:
-    """Live pushes after commit, and the MessageReceived event (its listeners download files, look up profiles)."""
+    """Record MessageReceived (the live push, file downloads, the profile lookup react) and ConversationOpened."""
     ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
-    # The pushes are rendered from the rows just written, so a busy webhook costs few extra queries.
+    received = domain.MessageReceived(
+        workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id, contact_id=conversation.contact_id,
+        channel_id=message.channel.pk, channel_kind=message.channel.kind, opened=opened,
+        has_attachments=bool(inbound.attachments), nameless_contact=nameless_contact)
+    # The push renders from the rows just written, so a busy webhook costs few extra queries; a message
+    # with files is read back with them.
     conversation.channel = message.channel
     if not inbound.attachments:
         message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
-    name = events.CONVERSATION_OPENED if opened else events.CONVERSATION_UPDATED
-    events.publish_on_commit(ws_id, name, lambda: live.conversation_payload(
-        ws_id, conv_id, workspace=workspace, conversation=_with_relations(conversation), counts=opened))
-    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(
-        ws_id, msg_id, workspace=workspace, message=message if not inbound.attachments else None))
-    record(domain.MessageReceived(
-        workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id, contact_id=conversation.contact_id,
-        channel_id=message.channel.pk, channel_kind=message.channel.kind, opened=opened,
-        has_attachments=bool(inbound.attachments), nameless_contact=nameless_contact))
-
-
-def _with_relations(conversation: Conversation) -> Conversation:
-    """Load what a queue row shows (contact, assignee's name) in at most one query each."""
-    if not Conversation.contact.is_cached(conversation):
-        conversation.contact = Contact.objects.get(pk=conversation.contact_id)
-    if conversation.assignee_id and not Conversation.assignee.is_cached(conversation):
-        from workspaces.models import Membership
-
-        conversation.assignee = Membership.objects.select_related("user").get(pk=conversation.assignee_id)
-    return conversation
+    live.remember(received, workspace=workspace, conversation=conversation,
+                  message=None if inbound.attachments else message)
+    record(received)
+    if opened:
+        record(domain.ConversationOpened(workspace_id=ws_id, conversation_id=conv_id,
+                                         contact_id=conversation.contact_id, channel_id=message.channel.pk))
 
 
 @transaction.atomic
@@ -172,8 +163,8 @@ def receive_status(*, workspace: Workspace, channel: Channel, receipt: StatusRec
         return message
     message.status_changed_at = timezone.now()
     message.save(update_fields=["status", "failure_reason", "status_changed_at"])
-    ws_id, msg_id = workspace.pk, message.pk
-    events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda: live.message_payload(ws_id, msg_id))
+    record(domain.MessageStatusChanged(workspace_id=workspace.pk, conversation_id=message.conversation_id,
+                                       message_id=message.pk, status=message.status))
     return message
 
 
@@ -186,16 +177,16 @@ def receive_read_up_to(*, workspace: Workspace, channel: Channel, external_conta
                                            external_id=external_contact_id)
     if contact_id is None:
         return 0
-    ids = list(
+    rows = list(
         Message.objects.for_workspace(workspace)
         .filter(conversation__contact_id=contact_id, channel=channel, direction=Message.Direction.OUT,
                 status__in=[Message.Status.SENT, Message.Status.DELIVERED], created_at__lte=until)
-        .order_by("-id").values_list("pk", flat=True)[:READ_UP_TO_LIMIT]
+        .order_by("-id").values_list("pk", "conversation_id")[:READ_UP_TO_LIMIT]
     )
-    if not ids:
+    if not rows:
         return 0
-    Message.objects.filter(pk__in=ids).update(status=Message.Status.READ, status_changed_at=timezone.now())
-    ws_id = workspace.pk
-    for msg_id in ids:
-        events.publish_on_commit(ws_id, events.MESSAGE_UPDATED, lambda m=msg_id: live.message_payload(ws_id, m))
-    return len(ids)
+    Message.objects.filter(pk__in=[pk for pk, _conv in rows]).update(status=Message.Status.READ,
+                                                                      status_changed_at=timezone.now())
+    record_all(domain.MessageStatusChanged(workspace_id=workspace.pk, conversation_id=conv_id, message_id=pk,
+                                           status=Message.Status.READ) for pk, conv_id in reversed(rows))
+    return len(rows)

@@ -3,9 +3,9 @@ statement (data-modifying CTEs), instead of about eight ORM round trips.
 
 Same rules as the portable path in receiving.py (which SQLite uses): dedupe on the channel's
 external message id, create the contact and its identity when new, fill a known contact's blank
-fields, reuse the open conversation (locked) or open a new unassigned one, bump activity and unread
-count. A concurrent insert that loses a unique-index race raises IntegrityError and the caller retries
-the whole statement, which then sees the winner's rows. The rows come back as model instances.
+fields, reuse the open conversation (locked) or open a new unassigned one (with its "opened" log row),
+bump activity and unread count. A concurrent insert that loses a unique-index race raises IntegrityError
+and the caller retries the whole statement, which then sees the winner's rows. The rows come back as model instances.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import connection
 
 from contacts.models import Contact
-from inbox.models import Conversation, Message
+from inbox.models import Conversation, ConversationEvent, Message
 
 
 def _columns(model) -> list[str]:
@@ -33,7 +33,10 @@ _CONVERSATION_INSERT = ["workspace_id", "contact_id", "channel_id", "status", "a
 _MESSAGE_INSERT = ["workspace_id", "conversation_id", "channel_id", "direction", "kind", "sender_type",
                    "sender_id", "body", "status", "failure_reason", "external_id", "attempts", "created_at",
                    "status_changed_at", "next_attempt_at", "claim_token", "claimed_until"]
-for _model, _cols in ((Contact, _CONTACT_INSERT), (Conversation, _CONVERSATION_INSERT), (Message, _MESSAGE_INSERT)):
+_EVENT_INSERT = ["workspace_id", "conversation_id", "kind", "via", "actor_id", "assignee_id", "workflow_id",
+                 "closing_note_id", "created_at"]
+for _model, _cols in ((Contact, _CONTACT_INSERT), (Conversation, _CONVERSATION_INSERT), (Message, _MESSAGE_INSERT),
+                      (ConversationEvent, _EVENT_INSERT)):
     _missing = set(_columns(_model)) - set(_cols) - {"id"}
     assert not _missing, f"receiving_pg does not write {_model.__name__} columns {_missing}"
 
@@ -96,6 +99,10 @@ new_conv AS (
     FROM contact
     WHERE NOT EXISTS (SELECT 1 FROM open_conv)
     RETURNING {", ".join(CONVERSATION_COLUMNS)}, true AS opened
+),
+opened_log AS (
+    INSERT INTO inbox_conversationevent ({", ".join(_EVENT_INSERT)})
+    SELECT %(ws)s, id, 'opened', 'contact', NULL, NULL, NULL, NULL, %(now)s FROM new_conv
 ),
 conv AS (SELECT * FROM bumped UNION ALL SELECT * FROM new_conv),
 msg AS (

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from connectors import registry
 from inbox import live
 from inbox.errors import InboxError
-from inbox.models import Attachment, Conversation, Message
+from inbox.models import Attachment, Conversation, ConversationEvent, Message
 from kernel import events as domain
 from kernel.dispatch import record
 from kernel.text import MESSAGE_MAX_CHARS, clean_text, preview
 from media.uploads import PreparedFile, kind_for, prepare_uploads
-from realtime import events
 from workspaces.models import Membership, Workspace
 
 
@@ -79,13 +78,17 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
     conversation.save(update_fields=["assignee", "last_activity_at", "last_message_preview", "unread_count",
                                      "updated_at"])
     ws_id, conv_id, msg_id = workspace.pk, conversation.pk, message.pk
-    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
-    events.publish_on_commit(
-        ws_id, events.CONVERSATION_ASSIGNED if assigned else events.CONVERSATION_UPDATED,
-        lambda: live.conversation_payload(ws_id, conv_id, counts=assigned),
-    )
-    record(domain.MessageQueued(workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id,
-                                sender=Message.Sender.MEMBER, actor_id=member.pk))
+    if assigned:  # logged (and pushed) just before the reply: "Assigned to … (on reply)", then the message
+        entry = ConversationEvent.objects.create(
+            workspace=workspace, conversation=conversation, kind=ConversationEvent.Kind.ASSIGNED,
+            via=ConversationEvent.Via.REPLY, actor=member, assignee=member, created_at=now)
+        record(domain.ConversationAssigned(workspace_id=ws_id, conversation_id=conv_id, assignee_id=member.pk,
+                                           previous_assignee_id=None, actor_id=member.pk, on_reply=True,
+                                           log_id=entry.pk))
+    queued = domain.MessageQueued(workspace_id=ws_id, conversation_id=conv_id, message_id=msg_id,
+                                  sender=Message.Sender.MEMBER, actor_id=member.pk)
+    live.remember(queued, workspace=workspace)
+    record(queued)
     return message
 
 
@@ -109,8 +112,8 @@ def add_note(*, workspace: Workspace, conversation_id: int, member: Membership, 
         direction=Message.Direction.OUT, kind=Message.Kind.NOTE, sender_type=Message.Sender.MEMBER,
         sender=member, body=text, status=Message.Status.SENT, created_at=timezone.now(),
     )
-    ws_id, msg_id = workspace.pk, message.pk
-    events.publish_on_commit(ws_id, events.MESSAGE_CREATED, lambda: live.message_payload(ws_id, msg_id))
+    record(domain.NoteAdded(workspace_id=workspace.pk, conversation_id=conversation.pk, message_id=message.pk,
+                            actor_id=member.pk))
     return message
 
 
@@ -122,6 +125,4 @@ def mark_read(*, workspace: Workspace, conversation_id: int) -> None:
         .update(unread_count=0)
     )
     if updated:
-        ws_id = workspace.pk
-        events.publish_on_commit(ws_id, events.CONVERSATION_UPDATED,
-                                 lambda: live.conversation_payload(ws_id, conversation_id, counts=False))
+        record(domain.ConversationRead(workspace_id=workspace.pk, conversation_id=conversation_id))

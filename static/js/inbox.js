@@ -12,17 +12,14 @@
   // ---- history -------------------------------------------------------------------------------
   function history() { return $("history"); }
   function scrollToEnd() { var h = history(); if (h) h.scrollTop = h.scrollHeight; }
+  // Messages and event lines ("Assigned to … by …") alike: replaced in place when shown, else appended.
   function upsertMessage(el) {
     var h = history();
-    if (!h || !el) return;
+    if (!h || !el || !el.id) return;
     var existing = document.getElementById(el.id);
     if (existing) { existing.replaceWith(el); return; }
     h.appendChild(el);
     scrollToEnd();
-  }
-  function lastMessageId() {
-    var items = document.querySelectorAll("#history [data-message-id]");
-    return items.length ? items[items.length - 1].dataset.messageId : "0";
   }
 
   // ---- queue ---------------------------------------------------------------------------------
@@ -75,6 +72,14 @@
     upsertRow(p);
     updateCounts(p.counts);
     if (String(p.conversation_id) !== String(conversationId)) return;
+    if (p.log_html) upsertMessage(Parley.fragment(p.log_html));
+    var contact = $("contact-name");
+    if (contact && p.contact_name && contact.textContent !== p.contact_name) {
+      if (document.title.indexOf(contact.textContent) === 0) {
+        document.title = p.contact_name + document.title.slice(contact.textContent.length);
+      }
+      contact.textContent = p.contact_name;  // text, never HTML
+    }
     var assignee = $("assignee-name");
     if (assignee) assignee.textContent = p.assignee_name || assignee.dataset.unassigned || "Unassigned";
     var select = $("assign-select");
@@ -95,40 +100,123 @@
     }
   });
 
-  // ---- websocket with resync -----------------------------------------------------------------
+  // ---- websocket with resync by sequence ----------------------------------------------------
+  // Every frame of the workspace carries a seq. The page was rendered with the seq it shows
+  // (data-seq, read before its queries); on every (re)connect the resume hook asks the server for
+  // everything after the last seq applied in order, and the server replays it before streaming live.
+  // Frames can arrive twice (replayed and live) or out of order (two servers publishing at once):
+  // `floor` is the seq up to which every frame is applied, `seen` holds those applied above it. A hole
+  // that stays open (a frame lost on the way) asks for a replay; when the server no longer has what was
+  // missed it says "resync.reload" and the panels are fetched again.
   var live = null, ended = null;
+  var floor = Number(root.dataset.seq) || 0, seen = {}, holeTimer = 0, recent = [];
+  var HOLE_MS = 3000, RECENT = 300;
   function setStatus(state, text) {
     var el = $("live-status");
     if (!el) return;
     el.dataset.state = state;
     el.textContent = text;
   }
-  // Events sent while the socket was down are fetched again: the queue panel whole, the history after
-  // the last message shown. (A per-workspace sequence number can later go through the socket's resume hook.)
-  function resync() {
-    var panel = $("queue-panel");
-    var url = root.dataset.queueUrl + "?tab=" + encodeURIComponent(tab) + "&current=" + encodeURIComponent(conversationId);
-    Parley.get(url).then(function (res) {
-      if (res.ok && panel) { panel.innerHTML = res.text; setStatus("live", panel.dataset.liveText || "Live"); }
-    }).catch(function () { /* the next reconnect tries again */ });
-    if (root.dataset.historyUrl) {
-      Parley.get(root.dataset.historyUrl + "?after=" + lastMessageId()).then(function (res) {
-        if (!res.ok) return;
-        Array.prototype.forEach.call(Parley.parse(res.text).querySelectorAll("article.msg"), upsertMessage);
-      }).catch(function () { /* the next reconnect tries again */ });
-    }
+  // `to` is a seq the page is known to reflect entirely; after a reload it may be lower than the old
+  // floor (the server's counter started again) and is taken as it is.
+  function setFloor(to) {
+    floor = to;
+    Object.keys(seen).forEach(function (k) { if (Number(k) <= floor) delete seen[k]; });
+    while (seen[floor + 1]) { delete seen[floor + 1]; floor += 1; }
   }
-  function onEvent(msg) {
+  function fresh(seq) {
+    if (typeof seq !== "number") return true;  // not numbered (the server could not): apply as it comes
+    if (seq <= floor || seen[seq]) return false;
+    seen[seq] = true;
+    setFloor(floor);
+    if (!holeTimer && Object.keys(seen).length) {
+      holeTimer = window.setTimeout(function () {
+        holeTimer = 0;
+        if (Object.keys(seen).length) live.send({ type: "resume", after: floor });
+      }, HOLE_MS);
+    }
+    return true;
+  }
+  function apply(msg) {
     var p = msg.payload || {};
-    if (msg.event === "session.ended") { ended = p; return; }  // the close that follows says what to do
     if (msg.event === "message.created" || msg.event === "message.updated") {
+      if (p.conversation) onConversation("conversation.updated", p.conversation);
       if (String(p.conversation_id) === String(conversationId)) {
         upsertMessage(Parley.fragment(p.html));
-        if (msg.event === "message.created") markReadSoon();
+        return true;
       }
     } else if (msg.event && msg.event.indexOf("conversation.") === 0) {
       onConversation(msg.event, p);
     }
+    return false;
+  }
+  // A panel fetched later than some frames were applied shows the database as of its own seq: the
+  // frames after it are applied again over it (every frame renders whole rows, so this is idempotent).
+  function reapplyAfter(seq) {
+    recent.forEach(function (msg) { if (msg.seq > seq) apply(msg); });
+  }
+  function queueUrl() {
+    return root.dataset.queueUrl + "?tab=" + encodeURIComponent(tab) + "&current=" + encodeURIComponent(conversationId);
+  }
+  function reloadQueue() {
+    return Parley.get(queueUrl()).then(function (res) {
+      var panel = $("queue-panel");
+      if (!res.ok || !panel) throw new Error(String(res.status));
+      panel.innerHTML = res.text;
+      if (live.isOpen()) setStatus("live", panel.dataset.liveText || "Live");
+      var list = $("queue-list");
+      var seq = list ? Number(list.dataset.seq) || 0 : 0;
+      reapplyAfter(seq);
+      return seq;
+    });
+  }
+  function reloadConversation() {
+    if (!conversationId) return Promise.resolve(Infinity);
+    return Parley.get(window.location.pathname + window.location.search).then(function (res) {
+      if (!res.ok) throw new Error(String(res.status));
+      var page = Parley.parse(res.text);
+      var pageRoot = page.querySelector("#inbox"), pageHistory = page.querySelector("#history"), h = history();
+      if (!pageRoot || !pageHistory || !h) throw new Error("no-history");
+      if (!!page.querySelector("#composer-form") !== !!$("composer-form")) {  // closed or reopened meanwhile
+        window.location.reload();
+        return Infinity;
+      }
+      h.replaceChildren.apply(h, Array.prototype.slice.call(pageHistory.childNodes));
+      var name = page.querySelector("#assignee-name"), assignee = $("assignee-name");
+      if (name && assignee) assignee.textContent = name.textContent;
+      var select = $("assign-select"), pageSelect = page.querySelector("#assign-select");
+      var option = pageSelect && pageSelect.querySelector("option[selected]");
+      if (select && document.activeElement !== select) select.value = option ? option.value : "";
+      var seq = Number(pageRoot.dataset.seq) || 0;
+      reapplyAfter(seq);
+      scrollToEnd();
+      return seq;
+    });
+  }
+  // What was missed is gone from the server's journal: fetch what the page shows again (the composer,
+  // and anything typed in it, stays as it is).
+  var reloading = false;
+  function reloadPanels() {
+    if (reloading) return;
+    reloading = true;
+    recent = [];  // only frames that come during the reload are applied again over its snapshot
+    Promise.all([reloadQueue(), reloadConversation()]).then(function (seqs) {
+      seen = {};  // applying a frame twice is harmless (whole rows); keeping a stale number is not
+      setFloor(Math.min(seqs[0], seqs[1]));
+    }).catch(function () {
+      window.location.reload();  // the panels could not be fetched: the whole page, then
+    }).finally(function () { reloading = false; });
+  }
+  function onEvent(msg) {
+    var p = msg.payload || {};
+    if (msg.event === "session.ended") { ended = p; return; }  // the close that follows says what to do
+    if (msg.event === "resync.reload") { reloadPanels(); return; }
+    if (!fresh(msg.seq)) return;
+    if (typeof msg.seq === "number") {
+      recent.push(msg);
+      if (recent.length > RECENT) recent.shift();
+    }
+    if (apply(msg) && msg.event === "message.created") markReadSoon();
   }
   function onClose(e) {
     // 4401: the session ended (signed out, password changed); 4403: no longer a member. Both are
@@ -164,14 +252,19 @@
     setStatus("offline", text);
   }
   live = Parley.socket(root.dataset.wsPath, {
-    onopen: function (reconnected) {
-      setStatus("live", root.dataset.liveText || "Live");
-      if (reconnected) resync();
-    },
+    // Sent first on every open, the first one included: what was pushed between the page's render and
+    // this connection (or while the socket was down) comes back before anything live.
+    resume: function () { return { type: "resume", after: floor }; },
+    onopen: function () { setStatus("live", root.dataset.liveText || "Live"); },
     onmessage: onEvent,
     onclose: onClose
   });
-  document.body.addEventListener("htmx:afterSwap", function () { if (live.isOpen()) setStatus("live", root.dataset.liveText || "Live"); });
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (live.isOpen()) setStatus("live", root.dataset.liveText || "Live");
+    // The queue panel next to a conversation is loaded after the page: frames since its seq go over it.
+    var list = $("queue-list");
+    if (list && e.target && e.target.contains(list)) reapplyAfter(Number(list.dataset.seq) || 0);
+  });
 
   // ---- composer ------------------------------------------------------------------------------
   var composer = $("composer-form");

@@ -87,12 +87,13 @@ def test_member_hears_inbound_message_and_other_workspace_hears_nothing(client, 
         await _drain_until(ours, "hello")
         await _drain_until(theirs, "hello")
         await sync_to_async(inbound)(demo.workspace, channel, contact="c-1", msg="m-1", text="Hola <b>")
-        opened = await _drain_until(ours, "conversation.opened")
-        created = await _drain_until(ours, "message.created")
-        assert opened["payload"]["status"] == "open" and opened["payload"]["assignee_id"] is None
-        assert opened["payload"]["counts"]["unassigned"] == 1
-        assert "Ana García" in opened["payload"]["row_html"]
+        created = await _drain_until(ours, "message.created")  # one frame: the message and its queue row
+        opened = created["payload"]["conversation"]
+        assert opened["status"] == "open" and opened["assignee_id"] is None
+        assert opened["counts"]["unassigned"] == 1
+        assert "Ana García" in opened["row_html"]
         assert "Hola &lt;b&gt;" in created["payload"]["html"]
+        assert isinstance(created["seq"], int)
         assert await theirs.receive_nothing(timeout=0.5)
         await ours.disconnect()
         await theirs.disconnect()
