@@ -234,6 +234,19 @@ def test_notes_reads_and_receipts_each_push_one_frame(demo, frames):
     assert status["payload"]["status"] == "failed" and "Blocked" in status["payload"]["html"]
 
 
+def test_retrying_a_failed_message_pushes_it_back_to_queued(demo, frames):
+    from inbox.services.delivery import retry_failed
+
+    conversation = f.make_conversation(demo.workspace, assignee=demo.agent)
+    failed = Message.objects.create(workspace=demo.workspace, conversation=conversation, channel=conversation.channel,
+                                    direction="out", sender_type="member", sender=demo.agent, body="Hi",
+                                    status="failed", failure_reason="Down", created_at=conversation.opened_at)
+    [frame] = frames(lambda: retry_failed(workspace=demo.workspace, message_id=failed.pk))
+    assert (frame["event"], frame["payload"]["message_id"], frame["payload"]["status"]) == (
+        "message.updated", failed.pk, "queued")
+    assert "conversation" not in frame["payload"]  # the queue row did not move
+
+
 def test_nothing_is_pushed_when_the_change_rolls_back(demo, django_capture_on_commit_callbacks):
     from django.db import transaction
 
