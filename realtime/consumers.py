@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
+from workspaces.middleware import language_for
+
 from . import events, journal, sessions
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.membership_id = membership.pk
         self.role = membership.role
-        self.language = membership.user.language
+        headers = dict(self.scope.get("headers") or [])
+        self.language = language_for(membership.user, headers.get(b"accept-language", b"").decode("latin-1"))
         self.workspace_id = membership.workspace_id
         # Group names are derived from server-side ids only, never from client input.
         await self._join(events.workspace_group(membership.workspace_id))

@@ -62,8 +62,9 @@ class ForgotPasswordForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        """In the account's own language, with links on PUBLIC_BASE_URL (never the request's Host header)."""
+        """In the account's chosen language, else the one the asking browser reads (the request's), with links
+        on PUBLIC_BASE_URL (never the request's Host header)."""
         context = {**context, "public_base_url": settings.PUBLIC_BASE_URL}
-        with translation.override(context["user"].language or settings.LANGUAGE_CODE):
+        with translation.override(context["user"].language or translation.get_language() or settings.LANGUAGE_CODE):
             super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
                               html_email_template_name)

@@ -38,8 +38,11 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("email"), unique=True)
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    # Blank: never chosen, so every page follows the browser's Accept-Language (LocaleMiddleware);
+    # a language chosen in the sidebar overrides it (workspaces.middleware.UserLanguageMiddleware).
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="", blank=True,
+        help_text=_("Empty: the pages follow the language of the person's browser."),
     )
 
     USERNAME_FIELD = "email"
