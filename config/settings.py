@@ -210,6 +210,7 @@ AXES_LOCKOUT_TEMPLATE = "workspaces/locked_out.html"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # one time format per language: English "9:18 PM", Spanish "21:18"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

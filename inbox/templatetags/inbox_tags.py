@@ -12,13 +12,13 @@ CHANNEL_ABBR = {"webchat": "WEB", "telegram": "TG", "whatsapp": "WA", "messenger
 
 @register.filter
 def short_time(value):
-    """Today: 14:05. This year: 3 Nov. Older: 3 Nov 2025."""
+    """Today: the language's TIME_FORMAT (English 9:18 PM, Spanish 21:18). This year: 3 Nov. Older: 3 Nov 2025."""
     if not value:
         return ""
     local = timezone.localtime(value)
     now = timezone.localtime(timezone.now())
     if local.date() == now.date():
-        return date_format(local, "H:i")
+        return date_format(local, "TIME_FORMAT")
     if local.year == now.year:
         return date_format(local, "j M")
     return date_format(local, "j M Y")

@@ -53,6 +53,20 @@
   function format(template, values) {
     return template.replace(/%\((\w+)\)[sd]/g, function (_m, key) { return String(values[key]); });
   }
+  // The visitor's own time, written as the inbox writes it in the same language (English "9:18 PM",
+  // Spanish "21:18"; config/formats): hours zero-padded on a 24-hour clock only.
+  function clock(date) {
+    var parts;
+    try {
+      parts = new Intl.DateTimeFormat(config.language || [], { hour: "numeric", minute: "2-digit" }).formatToParts(date);
+    } catch (e) {
+      parts = new Intl.DateTimeFormat([], { hour: "numeric", minute: "2-digit" }).formatToParts(date);
+    }
+    var twelve = parts.some(function (p) { return p.type === "dayPeriod"; });
+    return parts.map(function (p) {
+      return p.type === "hour" && !twelve && p.value.length < 2 ? "0" + p.value : p.value;
+    }).join("").replace(/[\u202f\u00a0]/g, " ");
+  }
   function randomId() {
     var bytes = new Uint8Array(12);
     window.crypto.getRandomValues(bytes);
@@ -170,8 +184,7 @@
         button.addEventListener("click", function () { window.open(action.url, "_blank", "noopener"); });
         node.appendChild(button);
       });
-      var meta = (mine ? "" : who + " · ") +
-        (isNaN(time) ? "" : time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      var meta = (mine ? "" : who + " · ") + (isNaN(time) ? "" : clock(time));
       node.appendChild(el("time", { "class": "meta", datetime: m.created_at, "aria-hidden": "true", text: meta }));
       return node;
     }
