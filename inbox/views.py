@@ -24,8 +24,18 @@ from .services.replying import add_note, mark_read, send_reply
 
 
 def _tab(request: HttpRequest) -> str:
+    """The queue tab the agent came from (?tab=): kept on the conversation page, its forms and redirects."""
     tab = request.GET.get("tab", "all")
     return tab if tab in selectors.TABS else "all"
+
+
+def _tab_query(tab: str) -> str:
+    return "" if tab == "all" else f"?tab={tab}"
+
+
+def _back_to_conversation(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse:
+    url = reverse("inbox:conversation", args=[slug, conversation_id])
+    return redirect(url + _tab_query(_tab(request)))
 
 
 def _queue_context(request: HttpRequest, tab: str) -> dict:
@@ -59,9 +69,11 @@ def queue_panel(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _conversation_context(request: HttpRequest, conversation: Conversation, **extra) -> dict:
     workspace = request.workspace
+    tab = _tab(request)
     context = {
         "nav": "messages",
-        "tab": _tab(request),
+        "tab": tab,
+        "tab_query": _tab_query(tab),
         "conversation": conversation,
         "history": selectors.conversation_history(workspace=workspace, conversation=conversation),
         "reply_form": ReplyForm(),
@@ -147,7 +159,7 @@ def reply(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
         return render(request, "inbox/_message.html", {"message": message, "slug": slug})
     if error:
         flash.error(request, error)
-    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+    return _back_to_conversation(request, slug, conv.pk)
 
 
 @workspace_member_required
@@ -171,7 +183,7 @@ def assign(request: HttpRequest, slug: str, conversation_id: int) -> HttpRespons
         return HttpResponse(name, content_type="text/plain; charset=utf-8")
     if error:
         flash.error(request, error)
-    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+    return _back_to_conversation(request, slug, conv.pk)
 
 
 @workspace_member_required
@@ -181,7 +193,7 @@ def close(request: HttpRequest, slug: str, conversation_id: int) -> HttpResponse
     conv = selectors.conversation_for(workspace=request.workspace, conversation_id=conversation_id)
     if request.method == "GET":
         if not conv.is_open:
-            return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+            return _back_to_conversation(request, slug, conv.pk)
         return render(request, "inbox/inbox.html", _conversation_context(request, conv, close_open=True,
                                                                          live_seq=seq))
     if request.method != "POST":
@@ -223,7 +235,7 @@ def retry(request: HttpRequest, slug: str, conversation_id: int, message_id: int
     if request.headers.get("X-Requested-With") == "fetch":
         message = selectors.message_for(workspace=request.workspace, message_id=message.pk)
         return render(request, "inbox/_message.html", {"message": message, "slug": slug})
-    return redirect("inbox:conversation", slug=slug, conversation_id=conv.pk)
+    return _back_to_conversation(request, slug, conv.pk)
 
 
 @workspace_member_required(review=True)

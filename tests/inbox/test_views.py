@@ -245,3 +245,52 @@ def test_marking_a_conversation_read_clears_its_unread_count(agent_client, demo)
     assert response.status_code == 204
     conversation.refresh_from_db()
     assert conversation.unread_count == 0
+
+
+# ---- the tab a conversation was opened from stays selected -------------------------------------------
+
+
+def test_rows_of_a_tab_link_to_the_conversation_with_that_tab(agent_client, demo):
+    conversation = f.make_conversation(demo.workspace, assignee=demo.agent)
+    html = agent_client.get(url("queue", demo) + "?tab=mine").content.decode()
+    link = f'<a href="{url("conversation", demo, conversation.pk)}?tab=mine">'
+    assert link in html
+    assert html.split(link, 1)[1].lstrip().startswith('<span class="row-name">Ana García</span>')
+
+
+def test_the_conversation_page_keeps_the_tab_it_was_opened_from(agent_client, demo):
+    conversation = f.make_conversation(demo.workspace, assignee=demo.agent)
+    response = agent_client.get(url("conversation", demo, conversation.pk) + "?tab=mine")
+    html = response.content.decode()
+    assert response.context["tab"] == "mine"
+    assert 'data-tab="mine"' in html  # what inbox.js filters live rows by
+    assert f'?tab=mine&amp;current={conversation.pk}"' in html  # the queue panel loads the Mine tab
+    assert f'class="back-link" href="{url("queue", demo)}?tab=mine"' in html
+    for name in ("reply", "assign", "close"):  # without JavaScript, every form comes back to the same tab
+        assert f'action="{url(name, demo, conversation.pk)}?tab=mine"' in html
+    panel = agent_client.get(url("queue_panel", demo) + f"?tab=mine&current={conversation.pk}").content.decode()
+    assert 'href="/w/demo/messages/?tab=mine" aria-current="page" data-tab="mine"' in panel
+    assert panel.count('aria-current="page" data-tab=') == 1
+
+
+@pytest.mark.parametrize("tab", ["", "bogus", "<script>", "all"])
+def test_an_unknown_or_missing_tab_is_all(agent_client, demo, tab):
+    conversation = f.make_conversation(demo.workspace)
+    response = agent_client.get(url("conversation", demo, conversation.pk) + f"?tab={tab}")
+    assert response.status_code == 200 and response.context["tab"] == "all"
+    html = response.content.decode()
+    assert f'class="back-link" href="{url("queue", demo)}"' in html
+    assert "&lt;script&gt;" not in html and "tab=<script>" not in html
+    assert f'action="{url("reply", demo, conversation.pk)}"' in html
+
+
+def test_replying_assigning_and_closing_without_javascript_keep_the_tab(agent_client, demo):
+    conversation = f.make_conversation(demo.workspace)
+    reply = agent_client.post(url("reply", demo, conversation.pk) + "?tab=unassigned", {"body": "Hola"})
+    assert reply.status_code == 302 and reply.url == url("conversation", demo, conversation.pk) + "?tab=unassigned"
+    assign = agent_client.post(url("assign", demo, conversation.pk) + "?tab=mine", {"assignee": demo.agent.pk})
+    assert assign.url == url("conversation", demo, conversation.pk) + "?tab=mine"
+    category = f.make_category(demo.workspace)
+    closed = agent_client.post(url("close", demo, conversation.pk) + "?tab=mine",
+                               {"category": category.pk, "summary": "Done"})
+    assert closed.status_code == 302 and closed.url == url("queue", demo) + "?tab=mine"
