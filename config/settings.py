@@ -272,7 +272,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = True  # scripts read the token from <body data-csrf-token> (static/js/parley.js), never the cookie
+CSRF_COOKIE_HTTPONLY = True  # scripts read the token from <body data-csrf-token> (static/js/parley.js)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -137,8 +138,6 @@ def as_int(value: Any) -> int | None:
 
 def guess_name(url: str, default: str) -> str:
     """A display name from a CDN link's last path segment (no query), or the default."""
-    from urllib.parse import unquote, urlsplit
-
     tail = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return tail[:255] if tail and "." in tail else default
 

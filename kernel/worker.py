@@ -17,12 +17,13 @@ from django.utils import timezone
 
 class JobTask(DjangoTask):
     def _job_id(self) -> int | None:
-        from . import jobs  # the app registry is ready by the time a task runs, not when this class is made
+        # The app registry is ready by the time a task runs, not when Celery's app makes this base class.
+        from . import jobs  # noqa: PLC0415
 
         return None if self.request.called_directly else jobs.job_id_of(self.request.id)
 
     def __call__(self, *args, **kwargs):
-        from . import jobs
+        from . import jobs  # noqa: PLC0415 - see _job_id
 
         job_id = self._job_id()
         if job_id is None:
@@ -49,7 +50,7 @@ class JobTask(DjangoTask):
               **options):
         """Celery's retry; first the job's run_after moves to the retry's time, before the retry is published,
         so the retry (however soon it comes) finds its job due, and the sweep leaves the job to it until then."""
-        from . import jobs
+        from . import jobs  # noqa: PLC0415 - see _job_id
 
         job_id = self._job_id()
         if job_id is not None:

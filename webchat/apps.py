@@ -7,6 +7,6 @@ class WebchatConfig(AppConfig):
     name = "webchat"
 
     def ready(self) -> None:
-        from .connector import register
+        from .connector import register  # noqa: PLC0415 - models are importable only once apps are ready
 
         register()

@@ -17,6 +17,7 @@ from connectors.http import fetch_url
 from inbox.models import Attachment
 from kernel.dispatch import record
 from kernel.events import AttachmentsStored
+from media.voice import measure_duration
 from workspaces.models import Workspace
 
 
@@ -55,8 +56,6 @@ def download_attachments(*, workspace: Workspace, message_id: int) -> bool:
         attachment.file.save(attachment.name, ContentFile(data), save=False)
         fields = ["file", "content_type", "size"]
         if attachment.content_type.startswith("audio/"):
-            from media.voice import measure_duration
-
             attachment.duration = measure_duration(data)  # the history player shows the length
             fields.append("duration")
         attachment.save(update_fields=fields)

@@ -15,6 +15,7 @@ from kernel import events as domain
 from kernel.dispatch import record
 from kernel.text import MESSAGE_MAX_CHARS, clean_text, preview
 from media.uploads import PreparedFile, kind_for, prepare_uploads
+from media.voice import prepare_voice
 from workspaces.models import Membership, Workspace
 
 
@@ -48,8 +49,6 @@ def send_reply(*, workspace: Workspace, conversation_id: int, member: Membership
     capabilities = registry.get(conversation.channel.kind).capabilities
     prepared = [*prepare_uploads(files=list(files), capabilities=capabilities), *extra_files]
     if voice is not None:
-        from media.voice import prepare_voice
-
         prepared.insert(0, prepare_voice(upload=voice))
         kind = Message.Kind.VOICE
     elif prepared:
