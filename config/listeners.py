@@ -34,6 +34,10 @@ LISTENERS: dict[type, list] = {
     e.ConversationAssigned: [live.push_conversation_assigned],
     e.ConversationClosed: [live.push_conversation_closed],
     e.ConversationRead: [live.push_conversation_read],
+    e.ConversationReopened: [live.push_conversation_reopened],
+    # Surveys: the message itself is pushed by its MessageQueued; these push the log's line.
+    e.SurveySent: [live.push_conversation_logged],
+    e.SurveyAnswered: [live.push_conversation_logged],  # "Survey answered", linking to the answers
     # Contacts.
     e.ContactUpdated: [live.push_contact_updated],  # the profile fetch named the contact: row and header
     # People and sessions: open agents' sockets follow them within a second.

@@ -90,6 +90,18 @@ def push_conversation_closed(event: e.ConversationClosed) -> None:
                        log_id=event.log_id)
 
 
+def push_conversation_reopened(event: e.ConversationReopened) -> None:
+    """Back in the queue (Unassigned, All) with its "Reopened by …" line; a page showing it closed reloads."""
+    _push_conversation(event.workspace_id, event.conversation_id, live_events.CONVERSATION_OPENED, counts=True,
+                       log_id=event.log_id)
+
+
+def push_conversation_logged(event: e.SurveySent | e.SurveyAnswered) -> None:
+    """A line in the conversation's log (a survey sent or answered): the history shows it where it is open."""
+    _push_conversation(event.workspace_id, event.conversation_id, live_events.CONVERSATION_UPDATED, counts=False,
+                       log_id=event.log_id)
+
+
 def push_conversation_read(event: e.ConversationRead) -> None:
     _push_conversation(event.workspace_id, event.conversation_id, live_events.CONVERSATION_UPDATED, counts=False)
 

@@ -109,5 +109,5 @@ def log_entry_html(workspace: Workspace, log_id: int | None) -> str:
     entry = selectors.log_entry_for(workspace=workspace, log_id=log_id)
     if entry is None:
         return ""
-    return render_to_string("inbox/_event.html", {"event": entry})
+    return render_to_string("inbox/_event.html", {"event": entry, "slug": workspace.slug})
 

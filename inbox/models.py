@@ -85,6 +85,9 @@ class Conversation(TenantModel):
             models.Index(
                 fields=["workspace", "status", "assignee", "-last_activity_at", "-id"], name="conv_queue_assignee"
             ),
+            # The review page and its export: closed conversations by close time (keyset on closed_at, id).
+            models.Index(fields=["workspace", "-closed_at", "-id"], condition=Q(status="closed"), name="conv_closed"),
+            models.Index(fields=["workspace", "opened_at"], name="conv_opened"),  # reports: opened per day
         ]
 
     def __str__(self) -> str:
@@ -294,7 +297,10 @@ class ConversationEvent(TenantModel):
     class Meta:
         verbose_name = _("conversation event")
         verbose_name_plural = _("conversation events")
-        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="conv_event_history")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="conv_event_history"),
+            models.Index(fields=["workspace", "kind", "created_at"], name="conv_event_kind"),  # reports: per day
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.conversation_id}"

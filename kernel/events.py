@@ -112,11 +112,52 @@ class ConversationClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationReopened:
+    """A closed conversation is the contact's open one again (unassigned, back in the queue). `log_id`: the
+    history's "Reopened by …" line."""
+
+    workspace_id: int
+    conversation_id: int
+    actor_id: int | None
+    log_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationRead:
     """A member opened the conversation: its unread marker is gone."""
 
     workspace_id: int
     conversation_id: int
+
+
+# ---- surveys -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SurveySent:
+    """A survey invitation went out as a `survey` message (its MessageQueued is recorded too). By a member
+    (actor_id) or a workflow (workflow_id). `log_id`: the history's "Survey sent" line."""
+
+    workspace_id: int
+    conversation_id: int
+    survey_id: int
+    invitation_id: int
+    message_id: int
+    actor_id: int | None
+    workflow_id: int | None = None
+    log_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswered:
+    """The contact submitted a survey's answers (once per invitation). `log_id`: the "Survey answered" line."""
+
+    workspace_id: int
+    conversation_id: int
+    survey_id: int
+    invitation_id: int
+    response_id: int
+    log_id: int | None = None
 
 
 # ---- contacts ----------------------------------------------------------------------------------------

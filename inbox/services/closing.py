@@ -36,10 +36,15 @@ def conversation_close(*, workspace: Workspace, conversation_id: int, category: 
     text = clean_text(summary, limit=SUMMARY_MAX_CHARS, field=_("summary"))
     if not text:
         raise InboxError(_("Write a summary for the closing note."))
-    note = ClosingNote.objects.create(
-        workspace=workspace, conversation=conversation, category=category, summary=text, author=actor
-    )
     now = timezone.now()
+    note = ClosingNote.objects.filter(conversation=conversation).first()  # a reopened one keeps its last note
+    if note is None:
+        note = ClosingNote.objects.create(
+            workspace=workspace, conversation=conversation, category=category, summary=text, author=actor
+        )
+    else:  # closing again: one note per conversation, the latest (the log keeps each closing)
+        note.category, note.summary, note.author, note.created_at = category, text, actor, now
+        note.save(update_fields=["category", "summary", "author", "created_at"])
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = now
     conversation.assignee = None
