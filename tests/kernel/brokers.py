@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from kombu import pools as kombu_pools
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -61,8 +63,9 @@ def celery_broker(app, url: str) -> Iterator[None]:
     """Point the Celery app (publishers and any worker started inside) at another broker for a while."""
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps one pool per broker URL in a process-wide registry: closing only the app's pool would
+        # leave a closed pool there, handed back to whoever next asks for that URL ("Acquire on closed pool").
+        kombu_pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
