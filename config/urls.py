@@ -28,4 +28,6 @@ urlpatterns = [
     path("w/<slug:slug>/", include("emojis.urls")),
     path("w/<slug:slug>/contacts/", include("contacts.urls")),
     path("w/<slug:slug>/snippets/", include("snippets.urls")),
+    path("w/<slug:slug>/surveys/", include("surveys.urls")),
+    path("s/", include("surveys.public_urls")),  # the contacts' survey pages (no login)
 ]

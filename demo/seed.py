@@ -17,6 +17,7 @@ from inbox.services.receiving import receive_message
 from inbox.services.replying import send_reply
 from inbox.services.setup import workspace_ensure_defaults
 from snippets.services import ensure_demo_snippets
+from surveys.demo import seed_demo_surveys
 from webchat.services import webchat_demo_channel
 from workspaces.models import Membership, User, Workspace
 
@@ -85,6 +86,7 @@ def seed_demo() -> DemoResult:
     created_conversations = _seed_conversations(workspaces["demo"], members)
 
     ensure_demo_snippets(workspaces["demo"])
+    seed_demo_surveys(workspaces["demo"], members["agent1@demo.test"])
     _seed_other(workspaces["other"])
     return DemoResult(created_users=created_users, created_conversations=created_conversations)
 
