@@ -109,6 +109,7 @@ class ConversationClosed:
     closing_note_id: int
     actor_id: int | None
     log_id: int | None = None
+    workflow_id: int | None = None  # closed by a workflow's step (workflows are not triggered again by it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,25 @@ class ConversationReopened:
     workspace_id: int
     conversation_id: int
     actor_id: int | None
+    log_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationLogged:
+    """A line was added to the conversation's history with no other change to show ("Waiting for an agent")."""
+
+    workspace_id: int
+    conversation_id: int
+    log_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationHandedOver:
+    """The chatbot handed the conversation over to the team (a payload, N fallbacks, an error, Dialogflow
+    unreachable). Recorded by the chatbot once it exists; the workflows waiting for the bot run then."""
+
+    workspace_id: int
+    conversation_id: int
     log_id: int | None = None
 
 
@@ -171,6 +191,29 @@ class ContactUpdated:
     contact_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class ContactTagged:
+    """A tag was added to a contact (`tagging_id`: that ContactTag row, so adding it again is a new event)."""
+
+    workspace_id: int
+    contact_id: int
+    tag_id: int
+    tagging_id: int
+    actor_id: int | None = None  # the member who did it (the admin), or None
+    workflow_id: int | None = None  # added by a workflow's step (workflows are not triggered again by it)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactUntagged:
+    """A tag was removed from a contact."""
+
+    workspace_id: int
+    contact_id: int
+    tag_id: int
+    actor_id: int | None = None
+    workflow_id: int | None = None
+
+
 # ---- people and sessions -----------------------------------------------------------------------------
 
 
@@ -181,6 +224,17 @@ class MembershipChanged:
     workspace_id: int
     user_id: int
     removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAvailable:
+    """A member became available for work: their first agents' socket connected while not away, or they ended
+    their "away" while connected (realtime.presence). `key` is unique per occurrence (the workflows' runs are
+    idempotent per event). Conversations waiting for an agent are assigned then."""
+
+    workspace_id: int
+    membership_id: int
+    key: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .admin_hours import HOURS_FIELDS, WorkspaceForm
 from .admin_scoping import WorkspaceConsistentForm, WorkspaceScopedAdmin
 from .emails import send_invitation
-from .models import Invitation, Membership, User, Workspace
+from .models import Invitation, Membership, Team, User, Workspace
 from .services import (
     InvitationError,
     MembershipError,
@@ -30,9 +31,15 @@ log = logging.getLogger(__name__)
 
 @admin.register(Workspace)
 class WorkspaceAdmin(WorkspaceScopedAdmin):
+    form = WorkspaceForm
     list_display = ["name", "slug", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug"]}),
+        (_("Business hours"), {"fields": HOURS_FIELDS, "description": _(
+            "When the team works. Workflows can act differently within and outside these hours.")}),
+    ]
 
     def has_add_permission(self, request, *args):
         return request.user.is_superuser
@@ -259,3 +266,26 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(Team)
+class TeamAdmin(WorkspaceScopedAdmin):
+    """Groups of members that workflows assign among ("among Support"). Members of this workspace only."""
+
+    list_display = ["name", "member_names"]
+    search_fields = ["name"]
+    fields = ["workspace", "name", "members"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members__user")
+
+    @admin.display(description=_("members"))
+    def member_names(self, obj: Team) -> str:
+        return ", ".join(sorted(m.display_name for m in obj.members.all()))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "members":
+            field.queryset = field.queryset.select_related("user")
+        return field

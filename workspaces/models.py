@@ -117,6 +117,9 @@ class Membership(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    # Set by the member ("Set yourself away"): an away member is never picked by automatic assignment,
+    # even while an inbox page is open. Being online is not stored here (realtime.presence, in the cache).
+    away = models.BooleanField(_("away"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +141,25 @@ class Membership(TenantModel):
     @property
     def can_review(self) -> bool:
         return self.role in {self.Role.ADMIN, self.Role.SUPERVISOR}
+
+
+class Team(TenantModel):
+    """A group of members for routing (workflows assign "among Support"); team inboxes come later."""
+
+    name = models.CharField(_("name"), max_length=80)
+    members = models.ManyToManyField(Membership, blank=True, related_name="teams", verbose_name=_("members"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="team_unique_name",
+                                               violation_error_message=_("This workspace already has a team "
+                                                                         "with this name."))]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Invitation(TenantModel):
