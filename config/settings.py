@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "surveys",
     "workflows",
     "chatbot",
+    "reports",
 ]
 
 MIDDLEWARE = [

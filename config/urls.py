@@ -29,5 +29,6 @@ urlpatterns = [
     path("w/<slug:slug>/contacts/", include("contacts.urls")),
     path("w/<slug:slug>/snippets/", include("snippets.urls")),
     path("w/<slug:slug>/surveys/", include("surveys.urls")),
+    path("w/<slug:slug>/", include("reports.urls")),  # review/ and reports/
     path("s/", include("surveys.public_urls")),  # the contacts' survey pages (no login)
 ]

@@ -195,12 +195,3 @@ def header_choices(*, workspace: Workspace) -> tuple[list[MemberChoice], list[Cl
     choices.sort(key=lambda cat: (cat.position, cat.name))
     return people, choices
 
-
-def closed_conversations(*, workspace: Workspace, cursor: str | None = None, limit: int = QUEUE_PAGE) -> QueuePage:
-    """Closed conversations with their notes, newest closed first (the supervisors' review page)."""
-    qs = (
-        Conversation.objects.for_workspace(workspace).filter(status=Conversation.Status.CLOSED)
-        .select_related("contact", "channel", "closing_note__category", "closing_note__author__user")
-        .order_by("-last_activity_at", "-id")
-    )
-    return _keyset_page(qs, cursor, limit)

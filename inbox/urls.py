@@ -15,5 +15,4 @@ urlpatterns = [
     path("messages/<int:conversation_id>/close/", views.close, name="close"),
     path("messages/<int:conversation_id>/messages/<int:message_id>/retry/", views.retry, name="retry"),
     path("attachments/<int:attachment_id>/", file_views.attachment, name="attachment"),
-    path("review/", views.review, name="review"),
 ]

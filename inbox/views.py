@@ -236,12 +236,3 @@ def retry(request: HttpRequest, slug: str, conversation_id: int, message_id: int
         message = selectors.message_for(workspace=request.workspace, message_id=message.pk)
         return render(request, "inbox/_message.html", {"message": message, "slug": slug})
     return _back_to_conversation(request, slug, conv.pk)
-
-
-@workspace_member_required(review=True)
-@require_GET
-def review(request: HttpRequest, slug: str) -> HttpResponse:
-    """Supervisors review closed conversations and their closing notes."""
-    page = selectors.closed_conversations(workspace=request.workspace, cursor=request.GET.get("after"))
-    return render(request, "inbox/review.html", {"nav": "review", "page": page})
-

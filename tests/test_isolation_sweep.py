@@ -93,8 +93,8 @@ ALL_ROUTES = list(walk_patterns(get_resolver().url_patterns))
 ROUTES = [r for r in ALL_ROUTES if "<slug:slug>" in r.route]
 
 # Patterns that exist today: if the walker stops finding them it is broken, not the app finished.
-KNOWN_ROUTES = {"workspace_home", "inbox:queue", "inbox:review", "inbox:conversation", "contacts:list",
-                "contacts:detail"}
+KNOWN_ROUTES = {"workspace_home", "inbox:queue", "reports:review", "inbox:conversation", "contacts:list",
+                "contacts:detail", "reports:review_detail", "reports:reopen", "surveys:send", "surveys:answers"}
 
 
 # -- mapping kwargs to objects ------------------------------------------------------------------------------

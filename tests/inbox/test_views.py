@@ -190,18 +190,6 @@ def test_failed_message_shows_reason_and_retry_button(agent_client, demo):
     assert message.status == "queued"
 
 
-def test_review_is_for_supervisors_and_admins(client_for, demo):
-    conversation = f.make_conversation(demo.workspace)
-    from inbox.services.closing import conversation_close
-
-    conversation_close(workspace=demo.workspace, conversation_id=conversation.pk,
-                       category=f.make_category(demo.workspace, "Complaint"), summary="Late parcel",
-                       actor=demo.agent)
-    assert client_for(demo.agent).get(url("review", demo)).status_code == 403
-    html = client_for(demo.supervisor).get(url("review", demo)).content.decode()
-    assert "Late parcel" in html and "Complaint" in html
-
-
 @pytest.mark.parametrize("name", ["conversation", "history", "close"])
 def test_another_workspaces_conversation_is_404(agent_client, demo, other, name):
     conversation = f.make_conversation(other.workspace)
