@@ -272,6 +272,7 @@ class ConversationEvent(TenantModel):
         HANDED_OVER = "handed_over", _("Handed over by the bot")
         SURVEY_SENT = "survey_sent", _("Survey sent")
         SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+        WAITING = "waiting", _("Waiting for an agent")  # a workflow found nobody to assign it to yet
 
     class Via(models.TextChoices):
         MEMBER = "member", _("A member")
@@ -290,6 +291,7 @@ class ConversationEvent(TenantModel):
                                  related_name="+", verbose_name=_("assignee"))
     # A plain id: workflows are a feature app the inbox never imports (its run log names the workflow).
     workflow_id = models.PositiveBigIntegerField(_("workflow"), null=True, blank=True)
+    workflow_name = models.CharField(_("workflow name"), max_length=120, blank=True)  # as it was named then
     closing_note = models.ForeignKey(ClosingNote, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("closing note"))
     created_at = models.DateTimeField(_("at"))

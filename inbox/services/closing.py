@@ -17,8 +17,11 @@ from workspaces.models import Membership, Workspace
 
 @transaction.atomic
 def conversation_close(*, workspace: Workspace, conversation_id: int, category: ClosingCategory | None,
-                       summary: str, actor: Membership) -> ClosingNote:
+                       summary: str, actor: Membership | None, workflow_id: int | None = None,
+                       workflow_name: str = "") -> ClosingNote:
     """Close an open conversation with a closing note (category + summary, both required).
+
+    By a member (`actor`) or by a workflow's step (`workflow_id` and its name, for the history's line).
 
     The conversation is unassigned and leaves every queue; the contact's next message opens a new one.
     Closing an already closed conversation is an error, never a second note. The log records who closed
@@ -50,8 +53,11 @@ def conversation_close(*, workspace: Workspace, conversation_id: int, category: 
     conversation.assignee = None
     conversation.unread_count = 0
     conversation.save(update_fields=["status", "closed_at", "assignee", "unread_count", "updated_at"])
-    entry = ConversationEvent.objects.create(workspace=workspace, conversation=conversation, actor=actor,
-                                             kind=ConversationEvent.Kind.CLOSED, closing_note=note, created_at=now)
+    entry = ConversationEvent.objects.create(
+        workspace=workspace, conversation=conversation, actor=actor, kind=ConversationEvent.Kind.CLOSED,
+        closing_note=note, created_at=now, workflow_id=workflow_id, workflow_name=workflow_name[:120],
+        via=ConversationEvent.Via.WORKFLOW if workflow_id else ConversationEvent.Via.MEMBER)
     record(domain.ConversationClosed(workspace_id=workspace.pk, conversation_id=conversation.pk,
-                                     closing_note_id=note.pk, actor_id=actor.pk if actor else None, log_id=entry.pk))
+                                     closing_note_id=note.pk, actor_id=actor.pk if actor else None, log_id=entry.pk,
+                                     workflow_id=workflow_id))
     return note
