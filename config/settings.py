@@ -123,6 +123,7 @@ ROOT_URLCONF = "config.urls"
 # Wiring between apps that the inbox must not import (feature apps import the inbox, never the reverse):
 PARLEY_LISTENERS = "config.listeners.LISTENERS"  # who reacts to which domain event (kernel.dispatch)
 PARLEY_REPLY_EXTRA_FILES = "snippets.services.snippet_files_for_reply"  # files a reply carries from snippets
+PARLEY_CONTACT_SECTIONS = ["surveys.selectors.contact_section"]  # the contact page's extra sections (answers)
 ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [

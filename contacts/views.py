@@ -1,7 +1,9 @@
 """The Contacts module: search, and each contact with every past conversation and closing note."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from workspaces.access import workspace_member_required
@@ -26,5 +28,7 @@ def contact_list(request: HttpRequest, slug: str) -> HttpResponse:
 def contact_detail(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
     contact = selectors.contact_for(workspace=request.workspace, contact_id=contact_id)
     conversations = selectors.contact_conversations(workspace=request.workspace, contact=contact)
+    sections = [section for path in settings.PARLEY_CONTACT_SECTIONS
+                if (section := import_string(path)(workspace=request.workspace, contact=contact))]
     return render(request, "contacts/detail.html",
-                  {"nav": "contacts", "contact": contact, "conversations": conversations})
+                  {"nav": "contacts", "contact": contact, "conversations": conversations, "sections": sections})

@@ -70,3 +70,9 @@ def responses_for_conversation(*, workspace: Workspace, conversation_id: int) ->
 def responses_for_contact(*, workspace: Workspace, contact_id: int, limit: int = 200) -> list[ResponseView]:
     """The contact's responses (every conversation), newest first: one query."""
     return _grouped(_answers(workspace).filter(response__contact_id=contact_id)[:limit])
+
+
+def contact_section(*, workspace: Workspace, contact) -> dict | None:
+    """The contact page's "Survey answers" section (settings.PARLEY_CONTACT_SECTIONS), or None without any."""
+    responses = responses_for_contact(workspace=workspace, contact_id=contact.pk)
+    return {"template": "surveys/_contact_section.html", "responses": responses} if responses else None

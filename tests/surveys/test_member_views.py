@@ -126,3 +126,18 @@ def test_sending_pushes_the_message_and_the_sent_line(demo, django_capture_on_co
     created, line = journal.replay(demo.workspace.pk, before)
     assert created["event"] == "message.created" and "/s/" in created["payload"]["html"]
     assert line["event"] == "conversation.updated" and "Survey sent by" in line["payload"]["log_html"]
+
+
+def test_the_contacts_page_shows_their_answers_within_its_query_budget(demo, other, client_for,
+                                                                         django_assert_max_num_queries):
+    conversation, response = _answered(demo, HOSTILE)
+    _answered(other, "Someone else's words")
+    client = client_for(demo.agent)
+    client.get("/w/demo/messages/")
+    with django_assert_max_num_queries(8):
+        html = client.get(f"/w/demo/contacts/{conversation.contact_id}/").content.decode()
+    assert "Survey answers" in html and "How satisfied are you?" in html
+    assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Someone else" not in html
+    plain = f.make_contact(demo.workspace, name="No answers")
+    assert "Survey answers" not in client.get(f"/w/demo/contacts/{plain.pk}/").content.decode()
