@@ -26,6 +26,7 @@ urlpatterns = [
     path("w/<slug:slug>/", include("workspaces.urls")),
     path("w/<slug:slug>/", include("inbox.urls")),
     path("w/<slug:slug>/", include("emojis.urls")),
+    path("w/<slug:slug>/", include("realtime.urls")),
     path("w/<slug:slug>/contacts/", include("contacts.urls")),
     path("w/<slug:slug>/snippets/", include("snippets.urls")),
     path("w/<slug:slug>/surveys/", include("surveys.urls")),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Prefetch, Q, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
+from realtime import presence
 from workspaces.models import Membership, User, Workspace
 
 from .models import Attachment, ClosingCategory, Conversation, ConversationEvent, Message
@@ -160,38 +163,55 @@ def closing_categories(*, workspace: Workspace) -> list[ClosingCategory]:
 
 @dataclass(frozen=True)
 class MemberChoice:
-    """A member as the Assign control lists it."""
+    """A member as the Assign control lists it: with their presence (online | away | offline) and open count."""
 
     pk: int
     display_name: str
+    presence: str = presence.OFFLINE
+    open_count: int = 0
+
+    @property
+    def presence_label(self) -> str:
+        return str(PRESENCE_LABELS.get(self.presence, ""))
+
+
+PRESENCE_LABELS = {presence.ONLINE: _("online"), presence.AWAY: _("away"), presence.OFFLINE: _("offline")}
 
 
 def header_choices(*, workspace: Workspace) -> tuple[list[MemberChoice], list[ClosingCategory]]:
-    """The Assign control's members (by display name) and the closing form's active categories.
+    """The Assign control's members (by display name, with presence and open count) and the closing form's
+    active categories.
 
     ONE query (UNION ALL of two small lists), so the conversation page keeps its query budget with the
     history's event lines.
     """
-    columns = ("row", "pk", "a", "b", "c", "d", "pos")
+    columns = ("row", "pk", "a", "b", "c", "d", "pos", "flag")
+    open_of_member = (
+        Conversation.objects.filter(workspace_id=workspace.pk, status=Conversation.Status.OPEN,
+                                    assignee_id=OuterRef("pk"))
+        .order_by().values("assignee_id").annotate(n=Count("id")).values("n")
+    )
     members = (
         Membership.objects.for_workspace(workspace)
         .annotate(row=Value("m"), a=F("user__display_name"), b=F("user__first_name"), c=F("user__last_name"),
-                  d=F("user__email"), pos=Value(0))
+                  d=F("user__email"), pos=Coalesce(Subquery(open_of_member), Value(0)), flag=F("away"))
         .order_by().values_list(*columns)
     )
     categories = (
         ClosingCategory.objects.for_workspace(workspace).filter(is_active=True)
-        .annotate(row=Value("c"), a=F("name"), b=Value(""), c=Value(""), d=Value(""), pos=F("position"))
+        .annotate(row=Value("c"), a=F("name"), b=Value(""), c=Value(""), d=Value(""), pos=F("position"),
+                  flag=Value(False))
         .order_by().values_list(*columns)
     )
-    people: list[MemberChoice] = []
+    rows: list[tuple] = []
     choices: list[ClosingCategory] = []
-    for row, pk, a, b, c, d, pos in members.union(categories, all=True):
-        if row == "m":  # the same rule as User.name
-            people.append(MemberChoice(pk, User(display_name=a, first_name=b, last_name=c, email=d).name))
+    for row, pk, a, b, c, d, pos, flag in members.union(categories, all=True):
+        if row == "m":  # the same rule as User.name; for members pos is the open count and flag "away"
+            rows.append((pk, User(display_name=a, first_name=b, last_name=c, email=d).name, pos, bool(flag)))
         else:
             choices.append(ClosingCategory(pk=pk, workspace_id=workspace.pk, name=a, position=pos))
+    states = presence.statuses((pk, away) for pk, _name, _n, away in rows)  # the cache, not the database
+    people = [MemberChoice(pk, name, states.get(pk, presence.OFFLINE), n) for pk, name, n, _away in rows]
     people.sort(key=lambda m: m.display_name.lower())
     choices.sort(key=lambda cat: (cat.position, cat.name))
     return people, choices
-

@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare
 
 from workspaces.middleware import language_for
 
-from . import events, journal, sessions
+from . import events, journal, presence, sessions
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +71,30 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         # Group names are derived from server-side ids only, never from client input.
         await self._join(events.workspace_group(membership.workspace_id))
         await self.accept()
+        await self._presence(presence.socket_opened, workspace_id=self.workspace_id)  # online once "hello" comes
         await self.send_json({"event": "hello", "payload": {"member_id": membership.pk}})
         self.watcher = asyncio.create_task(self._watch())
+
+    async def _presence(self, update, **extra) -> None:
+        """Online while this socket lives (realtime.presence); a cache hiccup never breaks the socket."""
+        try:
+            await database_sync_to_async(update)(membership_id=self.membership_id, socket_id=self.channel_name,
+                                                 **extra)
+        except Exception:
+            log.warning("could not update presence", exc_info=True)
 
     async def disconnect(self, code):
         self._stop_watching()
         await self._leave()
+        if getattr(self, "membership_id", None) is not None:
+            await self._presence(presence.socket_closed)
 
     async def receive_json(self, content, **kwargs):
         if self.revoked or not isinstance(content, dict):
             return
         if content.get("type") == "ping":
             await self.send_json({"event": "pong", "payload": {}})
+            await self._presence(presence.heartbeat)
         elif content.get("type") == "resume":
             await self._resume(content.get("after"))
 

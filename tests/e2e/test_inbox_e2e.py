@@ -162,7 +162,7 @@ def test_assign_control_reassigns_live(demo, asgi_server, login_page):
     page_a = login_page(demo.agent)
     page_a.goto(f"/w/{demo.slug}/messages/{conversation.pk}/")
     page_b = open_queue(login_page, demo.agent2)
-    page_a.get_by_label("Assign").select_option(label=demo.agent2.display_name)
+    page_a.get_by_label("Assign").select_option(value=str(demo.agent2.pk))  # its label also shows presence
     expect(page_a.locator("#assignee-name")).to_have_text(demo.agent2.display_name)
     expect(page_b.locator("#queue-list").get_by_role("link", name="Ana García")).to_contain_text(
         demo.agent2.display_name)
