@@ -2,8 +2,9 @@
 
 Read it top to bottom to know what happens after a service commits. Each listener is small: something
 cheap (a live push: render once, publish one numbered frame) or a task enqueued with ids. Events and
-their payloads: kernel/events.py. ConversationOpened has no listener yet (workflows will: the live push
-of the opening message already shows the new queue row).
+their payloads: kernel/events.py. `workflows.reacting()` is the workflows' engine (one task, and only when the
+workspace has a workflow that cares: workflows/listeners.py); ConversationOpened has no live push of its own
+(the push of the opening message already shows the new queue row).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from inbox import listeners as live
 from kernel import events as e
 from kernel.dispatch import Task
 from realtime import listeners as live_sockets
+from workflows import listeners as workflows
 
 LISTENERS: dict[type, list] = {
     # Messages.
@@ -22,6 +24,7 @@ LISTENERS: dict[type, list] = {
              when=lambda ev: ev.has_attachments),
         Task("inbox.tasks.fetch_contact_profile", lambda ev: (ev.workspace_id, ev.contact_id, ev.channel_id),
              when=lambda ev: ev.nameless_contact and wants_profile(ev.channel_kind)),
+        workflows.reacting(),
     ],
     e.MessageQueued: [
         live.push_message_queued,
@@ -31,8 +34,11 @@ LISTENERS: dict[type, list] = {
     e.MessageStatusChanged: [live.push_message_changed],
     e.AttachmentsStored: [live.push_message_changed],  # "(downloading…)" becomes the file
     # Conversations.
-    e.ConversationAssigned: [live.push_conversation_assigned],
-    e.ConversationClosed: [live.push_conversation_closed],
+    e.ConversationOpened: [workflows.reacting()],
+    e.ConversationAssigned: [live.push_conversation_assigned, workflows.reacting()],  # unassigned: a trigger
+    e.ConversationClosed: [live.push_conversation_closed, workflows.reacting()],  # waits cancelled, capacity freed
+    e.ConversationLogged: [live.push_conversation_logged],  # "Waiting for an agent"
+    e.ConversationHandedOver: [workflows.reacting()],  # the bot let go: the workflows it held run
     e.ConversationRead: [live.push_conversation_read],
     e.ConversationReopened: [live.push_conversation_reopened],
     # Surveys: the message itself is pushed by its MessageQueued; these push the log's line.
@@ -40,6 +46,9 @@ LISTENERS: dict[type, list] = {
     e.SurveyAnswered: [live.push_conversation_logged],  # "Survey answered", linking to the answers
     # Contacts.
     e.ContactUpdated: [live.push_contact_updated],  # the profile fetch named the contact: row and header
+    e.ContactTagged: [workflows.reacting()],
+    # People: someone available again gets the conversations waiting for an agent.
+    e.MemberAvailable: [workflows.reacting()],
     # People and sessions: open agents' sockets follow them within a second.
     e.SessionEnded: [live_sockets.close_sockets_of_session],
     e.PasswordChanged: [live_sockets.close_other_sockets_after_password_change],

@@ -19,6 +19,7 @@ from inbox.services.setup import workspace_ensure_defaults
 from snippets.services import ensure_demo_snippets
 from surveys.demo import seed_demo_surveys
 from webchat.services import webchat_demo_channel
+from workflows.demo import ensure_demo_workflow
 from workspaces.models import Membership, User, Workspace
 
 DEMO_PASSWORD = "parley-demo"
@@ -86,6 +87,8 @@ def seed_demo() -> DemoResult:
     created_conversations = _seed_conversations(workspaces["demo"], members)
 
     ensure_demo_snippets(workspaces["demo"])
+    # After the demo conversations: the open ones stay unassigned for the demo; new ones are assigned.
+    ensure_demo_workflow(workspaces["demo"], [members["agent1@demo.test"], members["agent2@demo.test"]])
     seed_demo_surveys(workspaces["demo"], members["agent1@demo.test"])
     _seed_other(workspaces["other"])
     return DemoResult(created_users=created_users, created_conversations=created_conversations)
