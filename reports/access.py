@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from workspaces.access import workspace_member_required
 from workspaces.models import Membership, Workspace
 
-AGENTS_CAN_REVIEW = "agents_can_review"
+AGENTS_CAN_REVIEW = "agents_can_review"  # the workspace admin's checkbox (workspaces.admin_hours) writes it
 
 
 def agents_can_review(workspace: Workspace) -> bool:

@@ -39,6 +39,7 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
         (None, {"fields": ["name", "slug"]}),
         (_("Business hours"), {"fields": HOURS_FIELDS, "description": _(
             "When the team works. Workflows can act differently within and outside these hours.")}),
+        (_("Review"), {"fields": ["agents_can_review"]}),
     ]
 
     def has_add_permission(self, request, *args):

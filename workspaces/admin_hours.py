@@ -12,6 +12,7 @@ from .models import Workspace
 DAY_LABELS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 DAY_FIELDS = [f"hours_{day}" for day in bh.WEEKDAYS]
 HOURS_FIELDS = ["time_zone", *DAY_FIELDS, "holidays"]
+AGENTS_CAN_REVIEW = "agents_can_review"  # Workspace.settings key read by reports.access
 
 
 def _day_field(day: int) -> forms.CharField:
@@ -33,6 +34,9 @@ class WorkspaceForm(WorkspaceConsistentForm):
     holidays = forms.CharField(
         label=_("Holidays"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 24}),
         help_text=_("Closed all day: one date per line, like 2026-12-25."))
+    agents_can_review = forms.BooleanField(
+        label=_("Agents see Review"), required=False,
+        help_text=_("Let agents open the Review page of closed conversations (supervisors and admins always can)."))
     hours_0, hours_1, hours_2, hours_3 = _day_field(0), _day_field(1), _day_field(2), _day_field(3)
     hours_4, hours_5, hours_6 = _day_field(4), _day_field(5), _day_field(6)
 
@@ -44,6 +48,7 @@ class WorkspaceForm(WorkspaceConsistentForm):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [("", _("— none —")), *bh.time_zone_choices()]
         hours = bh.from_settings(self.instance.settings if self.instance.pk else {})
+        self.initial.setdefault(AGENTS_CAN_REVIEW, bool((self.instance.settings or {}).get(AGENTS_CAN_REVIEW)))
         self.initial.setdefault("time_zone", hours.time_zone)
         self.initial.setdefault("holidays", "\n".join(d.isoformat() for d in sorted(hours.holidays)))
         for day, name in zip(bh.WEEKDAYS, DAY_FIELDS, strict=True):
@@ -72,6 +77,7 @@ class WorkspaceForm(WorkspaceConsistentForm):
         workspace = super().save(commit=False)
         settings = dict(workspace.settings or {})
         settings[bh.SETTINGS_KEY] = self._hours.to_settings()
+        settings[AGENTS_CAN_REVIEW] = bool(self.cleaned_data.get(AGENTS_CAN_REVIEW))
         workspace.settings = settings
         if commit:
             workspace.save()

@@ -297,3 +297,17 @@ async def test_the_export_streams_through_asgi_too(demo, async_client, monkeypat
     assert len(chunks) == 4  # the header, then 3 + 3 + 1 rows
     text = b"".join(chunks).decode("utf-8-sig")
     assert text.count("Contact 0") == 7
+
+
+def test_an_admin_lets_agents_see_review_from_the_workspace_admin(demo, client_for, closed):
+    from django.urls import reverse
+
+    url = reverse("admin:workspaces_workspace_change", args=[demo.workspace.pk])
+    form = client_for(demo.admin).get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()
+            if name in form.fields and not isinstance(value, bool)}
+    response = client_for(demo.admin).post(url, {**data, "name": "Demo", "slug": "demo", "agents_can_review": "on"})
+    assert response.status_code == 302
+    demo.workspace.refresh_from_db()
+    assert demo.workspace.settings["agents_can_review"] is True
+    assert client_for(demo.agent).get(REVIEW).status_code == 200
