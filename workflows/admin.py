@@ -55,7 +55,8 @@ class StepInline(_SentenceInline):
     lead_rest = _("then")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("member__user", "team", "tag", "category", "snippet")
+        return super().get_queryset(request).select_related("member__user", "team", "tag", "category", "snippet",
+                                                            "survey")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -87,7 +88,7 @@ class WorkflowAdmin(WorkspaceScopedAdmin):
         return super().get_queryset(request).select_related("trigger_tag").prefetch_related(
             Prefetch("conditions", queryset=Condition.objects.select_related("tag")),
             Prefetch("steps", queryset=Step.objects.select_related("member__user", "team", "tag", "category",
-                                                                    "snippet")))
+                                                                    "snippet", "survey")))
 
     @admin.display(description=_("in words"))
     def in_words(self, obj: Workflow) -> str:

@@ -24,15 +24,6 @@ TRIGGERS_WITH_MESSAGE = {T.CONVERSATION_OPENED, T.MESSAGE_RECEIVED}
 NEEDS_OPEN_CONVERSATION = {Step.Kind.ASSIGN, Step.Kind.SEND_MESSAGE, Step.Kind.CLOSE}
 
 
-def surveys_available() -> bool:
-    """Whether the surveys app can send one yet (it is built alongside; until then the step is refused)."""
-    try:
-        from surveys import services  # noqa: PLC0415 — optional until the surveys app ships its service
-    except ImportError:
-        return False
-    return callable(getattr(services, "survey_send", None))
-
-
 def _labelled(form: forms.Form) -> None:
     """Every widget is named by its field's label (the sentence's words are not <label>s)."""
     for field in form.fields.values():
@@ -132,7 +123,7 @@ class StepForm(_RowForm):
     class Meta:
         model = Step
         fields = ["position", "kind", "strategy", "member", "fallback", "team", "online_only", "capacity",
-                  "timeout_minutes", "text", "snippet", "tag", "category", "duration", "unit"]
+                  "timeout_minutes", "text", "snippet", "survey", "tag", "category", "duration", "unit"]
         widgets = {
             "position": forms.NumberInput(attrs={"class": "wf-order", "min": 0}),
             "capacity": forms.NumberInput(attrs={"class": "wf-number", "min": 1}),
@@ -146,6 +137,7 @@ class StepForm(_RowForm):
         self.fields["team"].empty_label = _("all members")
         self.fields["member"].empty_label = "—"
         self.fields["snippet"].empty_label = "—"
+        self.fields["survey"].empty_label = "—"
         self.fields["strategy"].choices = [("", "—"), *Step.Strategy.choices]
         self.fields["fallback"].choices = [("", "—"), *Step.Fallback.choices]
 
@@ -183,8 +175,8 @@ class StepForm(_RowForm):
                 self.add_error("duration", _("Wait at most 30 days."))
             if not cleaned.get("unit"):
                 cleaned["unit"] = Step.Unit.MINUTES
-        elif kind == Step.Kind.SEND_SURVEY and not surveys_available():
-            self.add_error("kind", _("Surveys are not available yet."))
+        elif kind == Step.Kind.SEND_SURVEY:
+            self.need(cleaned, "survey", _("Choose the survey."))
         if kind in NEEDS_OPEN_CONVERSATION and self.trigger == T.CONVERSATION_CLOSED:
             self.add_error("kind", _("This step needs an open conversation, and this workflow runs when one is "
                                      "closed."))
@@ -209,6 +201,7 @@ class StepForm(_RowForm):
                               _part(_("with the summary"), kinds="close"), f("text")),
                   kinds="send_message add_comment close"),
             _part(format_html("{} {}", _("or the snippet"), f("snippet")), kinds="send_message"),
+            _part(f("survey"), kinds="send_survey"),
             _part(f("tag"), kinds="add_tag remove_tag"),
             _part(format_html("{} {}", f("duration"), f("unit")), kinds="wait"),
         ]

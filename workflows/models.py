@@ -131,6 +131,9 @@ class Step(TenantModel):
     text = models.TextField(_("text"), blank=True, max_length=4096)
     snippet = models.ForeignKey("snippets.Snippet", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name=_("snippet"), limit_choices_to={"owner__isnull": True})
+    # send a survey
+    survey = models.ForeignKey("surveys.Survey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("survey"), limit_choices_to={"is_active": True})
     # tags
     tag = models.ForeignKey("contacts.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
                             verbose_name=_("tag"))

@@ -22,11 +22,11 @@ _local_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Profile:
-    """What a workspace's enabled workflows react to: their triggers, and whether any assigns (routing:
-    the waiting queue is drained when someone frees capacity or comes online)."""
+    """What a workspace's enabled workflows react to: their triggers, and whether any assigns or waits (upkeep:
+    the waiting queue is drained when someone frees capacity or comes online; a close cancels waits)."""
 
     triggers: frozenset[str] = frozenset()
-    routing: bool = False
+    upkeep: bool = False
 
 
 def _key(workspace_id: int) -> str:
@@ -36,8 +36,8 @@ def _key(workspace_id: int) -> str:
 def _compute(workspace_id: int) -> Profile:
     enabled = Workflow.objects.for_workspace(workspace_id).filter(enabled=True)
     triggers = frozenset(enabled.values_list("trigger", flat=True).distinct())
-    routing = Step.objects.filter(workflow__in=enabled, kind=Step.Kind.ASSIGN).exists()
-    return Profile(triggers=triggers, routing=routing)
+    upkeep = Step.objects.filter(workflow__in=enabled, kind__in=[Step.Kind.ASSIGN, Step.Kind.WAIT]).exists()
+    return Profile(triggers=triggers, upkeep=upkeep)
 
 
 def profile(workspace_id: int) -> Profile:
@@ -50,9 +50,9 @@ def profile(workspace_id: int) -> Profile:
     raw = cache.get(_key(workspace_id))
     if raw is None:
         found = _compute(workspace_id)
-        cache.set(_key(workspace_id), [sorted(found.triggers), found.routing], PROFILE_TTL)
+        cache.set(_key(workspace_id), [sorted(found.triggers), found.upkeep], PROFILE_TTL)
     else:
-        found = Profile(triggers=frozenset(raw[0]), routing=bool(raw[1]))
+        found = Profile(triggers=frozenset(raw[0]), upkeep=bool(raw[1]))
     with _local_lock:
         _local[workspace_id] = (now + LOCAL_TTL, found)
     return found
@@ -61,7 +61,7 @@ def profile(workspace_id: int) -> Profile:
 def refresh_profile(workspace_id: int) -> Profile:
     """Recompute after a change to the workspace's workflows (the admin saves through here)."""
     found = _compute(workspace_id)
-    cache.set(_key(workspace_id), [sorted(found.triggers), found.routing], PROFILE_TTL)
+    cache.set(_key(workspace_id), [sorted(found.triggers), found.upkeep], PROFILE_TTL)
     with _local_lock:
         _local[workspace_id] = (time.monotonic() + LOCAL_TTL, found)
     return found
@@ -75,7 +75,7 @@ def workflows_for(*, workspace_id: int, trigger: str) -> list[Workflow]:
         .prefetch_related(
             Prefetch("conditions", queryset=Condition.objects.select_related("tag")),
             Prefetch("steps", queryset=Step.objects.select_related("member__user", "team", "tag", "category",
-                                                                    "snippet")),
+                                                                    "snippet", "survey")),
         )
     )
 
@@ -95,7 +95,7 @@ def workflow_with_parts(*, workspace_id: int, workflow_id: int) -> Workflow | No
         .prefetch_related(
             Prefetch("conditions", queryset=Condition.objects.select_related("tag")),
             Prefetch("steps", queryset=Step.objects.select_related("member__user", "team", "tag", "category",
-                                                                    "snippet")),
+                                                                    "snippet", "survey")),
         ).first()
     )
 

@@ -85,6 +85,8 @@ def step_sentence(step: Step) -> str:
         if step.snippet_id:
             return _("send the snippet “%(name)s”") % {"name": step.snippet.name}
         return _("send the message “%(text)s”") % {"text": shorten(step.text)}
+    if kind == Step.Kind.SEND_SURVEY:
+        return _("send the survey “%(title)s”") % {"title": step.survey.title if step.survey_id else "?"}
     if kind in (Step.Kind.ADD_TAG, Step.Kind.REMOVE_TAG):
         return f"{step.get_kind_display()} “{step.tag.name if step.tag_id else '?'}”"
     if kind == Step.Kind.ADD_COMMENT:

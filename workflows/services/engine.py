@@ -88,7 +88,7 @@ def wants(event: object) -> bool:
     trigger = trigger_of(event)
     if trigger in profile.triggers and not caused_by_workflow(event):
         return True
-    return profile.routing and _needs_upkeep(event)
+    return profile.upkeep and _needs_upkeep(event)
 
 
 # ---- what a run is about --------------------------------------------------------------------------------------

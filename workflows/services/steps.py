@@ -21,6 +21,8 @@ from inbox.services.closing import conversation_close
 from media.uploads import PreparedFile
 from snippets import selectors as snippet_selectors
 from snippets.rendering import render_text
+from surveys.models import Survey
+from surveys.services import survey_send
 from workspaces.models import Workspace
 
 from ..errors import WorkflowError
@@ -160,7 +162,16 @@ def assign(ctx: StepContext) -> Outcome:
 
 
 def send_survey(ctx: StepContext) -> Outcome:
-    raise WorkflowError(_("Surveys are not available yet."))
+    """Send the step's survey (a closed conversation may get one: a survey right after closing)."""
+    conversation = _conversation(ctx)
+    survey = ctx.step.survey
+    if survey is None or not survey.is_active:
+        raise WorkflowError(_("The survey of this step was deleted or turned off."))
+    if ctx.dry:
+        return Outcome(_("Would send the survey “%(title)s”.") % {"title": survey.title})
+    survey_send(workspace=ctx.workspace, conversation_id=conversation.pk, survey_id=survey.pk, actor=None,
+                workflow_id=ctx.run.workflow_id)
+    return Outcome(_("Sent the survey “%(title)s”.") % {"title": survey.title})
 
 
 HANDLERS = {
@@ -174,7 +185,8 @@ HANDLERS = {
     Step.Kind.WAIT: wait,
 }
 
-STEP_ERRORS = (WorkflowError, InboxError, TagError, Contact.DoesNotExist, Conversation.DoesNotExist)
+STEP_ERRORS = (WorkflowError, InboxError, TagError, Contact.DoesNotExist, Conversation.DoesNotExist,
+               Survey.DoesNotExist)  # SurveyError is an InboxError
 
 
 def run_step(ctx: StepContext) -> Outcome:
