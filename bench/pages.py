@@ -11,6 +11,7 @@ import argparse
 import statistics
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 from _setup import setup
 
@@ -21,13 +22,15 @@ def populate(n_conv: int, n_msg: int):
     from django.utils import timezone
 
     from contacts.models import Contact, ContactIdentity
-    from inbox.models import Channel, Conversation, Message
+    from inbox.models import Channel, ClosingNote, Conversation, Message
     from workspaces.models import Membership, User, Workspace
 
     workspace = Workspace.objects.filter(slug=SLUG).first()
     if workspace and Conversation.objects.for_workspace(workspace).count() >= n_conv:
         member = Membership.objects.for_workspace(workspace).first()
         Membership.objects.filter(pk=member.pk).update(role="supervisor")  # the review page needs it
+        if not ClosingNote.objects.for_workspace(workspace).exists():  # filled by an older version of this script
+            _close_notes(workspace, member)
         return workspace, member
     if workspace:
         workspace.delete()
@@ -52,6 +55,7 @@ def populate(n_conv: int, n_msg: int):
                          assignee=member if (start + i) % 5 == 0 else None,
                          opened_at=now - timedelta(minutes=start + i),
                          last_activity_at=now - timedelta(minutes=start + i),
+                         closed_at=None if (start + i) % 3 else now - timedelta(minutes=start + i),
                          last_message_preview="Hello there")
             for i, c in enumerate(contacts)])
     conv_ids = list(Conversation.objects.for_workspace(workspace).values_list("id", flat=True))
@@ -65,7 +69,31 @@ def populate(n_conv: int, n_msg: int):
             Message.objects.bulk_create(rows)
             rows = []
     Message.objects.bulk_create(rows)
+    _close_notes(workspace, member)
     return workspace, member
+
+
+def _close_notes(workspace, member) -> None:
+    """Closed conversations get closed_at, a closing note and their log (assigned, closed), as the review reads."""
+    from django.db.models import F
+
+    from inbox.models import ClosingCategory, ClosingNote, Conversation, ConversationEvent
+
+    closed = Conversation.objects.for_workspace(workspace).filter(status="closed")
+    closed.filter(closed_at__isnull=True).update(closed_at=F("last_activity_at"))
+    category, _ = ClosingCategory.objects.get_or_create(workspace=workspace, name="Resolved")
+    rows = list(closed.values_list("id", "closed_at"))
+    for start in range(0, len(rows), 5000):
+        batch = rows[start:start + 5000]
+        notes = ClosingNote.objects.bulk_create([
+            ClosingNote(workspace=workspace, conversation_id=cid, category=category, author=member,
+                        summary=f"Answered the question about order {cid}.") for cid, _when in batch])
+        ConversationEvent.objects.bulk_create([
+            event for (cid, when), note in zip(batch, notes, strict=True) for event in (
+                ConversationEvent(workspace=workspace, conversation_id=cid, kind="assigned", actor=member,
+                                  assignee=member, created_at=when - timedelta(minutes=1)),
+                ConversationEvent(workspace=workspace, conversation_id=cid, kind="closed", actor=member,
+                                  closing_note=note, created_at=when))])
 
 
 def main() -> None:
@@ -95,11 +123,21 @@ def main() -> None:
         "contacts": f"/w/{SLUG}/contacts/",
         "contacts search": f"/w/{SLUG}/contacts/?q=Contact%2099",
         "review": f"/w/{SLUG}/review/",
+        "review, 2nd page": None,
+        "review search": f"/w/{SLUG}/review/?q=order%2099",
+        "review by assignee": f"/w/{SLUG}/review/?assignee={member.pk}",
+        "review conversation": None,
+        "reports (30 days)": f"/w/{SLUG}/reports/",
     }
     from inbox.selectors import queue
 
     first = queue(workspace=workspace, member=member, tab="all")
     pages["queue panel, 2nd page"] = f"/w/{SLUG}/messages/queue/?tab=all&after={first.next_cursor}"
+    from reports.review_selectors import ReviewFilters, review_page
+
+    reviewed = review_page(workspace=workspace, filters=ReviewFilters())
+    pages["review, 2nd page"] = f"/w/{SLUG}/review/?after={quote(reviewed.next_cursor)}"
+    pages["review conversation"] = f"/w/{SLUG}/review/{reviewed.rows[0].pk}/"
     print(f"{'page':24} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for name, url in pages.items():
         times = []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages as flash
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -78,7 +79,7 @@ def public_survey(request: HttpRequest, token: str) -> HttpResponse:
     context = {"survey": invitation.survey, "errors": {}, "form_error": ""}
     if request.method == "POST":
         try:
-            survey_answer(token=token, data=request.POST, language=getattr(request, "LANGUAGE_CODE", ""))
+            _answer(request, token)
         except InvitationUnavailable as exc:
             return _unavailable(request, exc.reason, invitation)
         except AnswersInvalid as exc:
@@ -92,6 +93,14 @@ def public_survey(request: HttpRequest, token: str) -> HttpResponse:
         return _unavailable(request, "expired", invitation)
     context["fields"] = _fields(invitation)
     return render(request, "surveys/public.html", context)
+
+
+def _answer(request: HttpRequest, token: str) -> None:
+    """Store the answers; errors speak the contact's language, the live push after commit the team's (it is
+    rendered once for every member, so never in the language of the contact's browser)."""
+    language = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic(), translation.override(language):
+        survey_answer(token=token, data=request.POST, language=language)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

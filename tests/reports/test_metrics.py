@@ -93,5 +93,5 @@ def test_an_empty_period_has_no_medians_and_no_scores(demo):
 
 
 def test_the_report_costs_a_fixed_number_of_queries(fixture, django_assert_max_num_queries):
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # 8 reads, SET LOCAL jit, and the savepoint inside the test's transaction
         build_report(workspace=fixture.workspace, period=PERIOD)
