@@ -127,3 +127,16 @@ def test_the_page_has_a_strict_script_policy(demo, visitor):
     response = visitor.get(url(invite(demo, make_survey(demo.workspace))))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_the_live_line_speaks_the_teams_language_not_the_contacts(demo, visitor, transactional_db):
+    from realtime import journal
+
+    survey = make_survey(demo.workspace)
+    invitation = invite(demo, survey)
+    before = journal.current(demo.workspace.pk)
+    response = visitor.post(url(invitation), {key(survey, 1): "x" * 2001}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400 and journal.replay(demo.workspace.pk, before) == []  # nothing stored
+    visitor.post(url(invitation), {key(survey, 0): "5"}, HTTP_ACCEPT_LANGUAGE="es")
+    [frame] = journal.replay(demo.workspace.pk, before)
+    assert "Survey answered" in frame["payload"]["log_html"]
