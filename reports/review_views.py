@@ -79,7 +79,8 @@ def reopen(request: HttpRequest, slug: str, conversation_id: int) -> HttpRespons
         conversation_reopen(workspace=request.workspace, conversation_id=conversation.pk, actor=request.membership)
     except InboxError as exc:
         flash.error(request, str(exc))
-        return redirect(reverse("reports:review_detail", args=[slug, conversation.pk]))
+        back = "inbox:conversation" if request.POST.get("back") == "conversation" else "reports:review_detail"
+        return redirect(reverse(back, args=[slug, conversation.pk]))
     flash.success(request, _("Conversation with %(name)s reopened.") % {"name": conversation.contact.display_name})
     return redirect(reverse("inbox:conversation", args=[slug, conversation.pk]))
 

@@ -85,6 +85,7 @@
     var select = $("assign-select");
     if (select && document.activeElement !== select) select.value = p.assignee_id ? String(p.assignee_id) : "";
     if (name === "conversation.closed" && !root.dataset.closing) window.location.reload();
+    if (name === "conversation.opened" && !$("composer-form")) window.location.reload();  // reopened: the composer
   }
 
   // A new message in the conversation the agent is looking at is read already: clear the marker.

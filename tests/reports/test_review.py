@@ -311,3 +311,14 @@ def test_an_admin_lets_agents_see_review_from_the_workspace_admin(demo, client_f
     demo.workspace.refresh_from_db()
     assert demo.workspace.settings["agents_can_review"] is True
     assert client_for(demo.agent).get(REVIEW).status_code == 200
+
+
+def test_a_closed_conversations_page_offers_reopen_to_supervisors_only(demo, client_for, closed):
+    conversation = closed["Ana"]
+    page = f"/w/demo/messages/{conversation.pk}/"
+    assert "Reopen conversation" not in client_for(demo.agent).get(page).content.decode()
+    html = client_for(demo.supervisor).get(page).content.decode()
+    assert f'action="/w/demo/review/{conversation.pk}/reopen/"' in html and "Reopen conversation" in html
+    f.make_conversation(demo.workspace, channel=conversation.channel, contact=conversation.contact)
+    response = client_for(demo.supervisor).post(f"{REVIEW}{conversation.pk}/reopen/", {"back": "conversation"})
+    assert response["Location"] == page  # refused (another open one): back where the button was
