@@ -8,6 +8,7 @@ online". static/js/workflow_admin.js shows only the words of the chosen kind; wi
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.forms.boundfield import BoundField
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -25,8 +26,11 @@ NEEDS_OPEN_CONVERSATION = {Step.Kind.ASSIGN, Step.Kind.SEND_MESSAGE, Step.Kind.C
 
 
 def _labelled(form: forms.Form) -> None:
-    """Every widget is named by its field's label (the sentence's words are not <label>s)."""
+    """Every widget is named by its field's label (the sentence's words are not <label>s); the admin's
+    add/change/view icons beside related fields are left out, they would break the sentence."""
     for field in form.fields.values():
+        if isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget
         field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
@@ -34,7 +38,7 @@ def _part(content, *, kinds: str = "", strategies: str = "") -> SafeString:
     attrs = format_html(' data-kinds="{}"', kinds) if kinds else ""
     if strategies:
         attrs += format_html(' data-strategies="{}"', strategies)
-    return format_html('<span class="wf-part"{}>{}</span>', attrs, content)
+    return format_html('<div class="wf-part"{}>{}</div>', attrs, content)
 
 
 def _errors(form: forms.Form) -> SafeString:
@@ -112,7 +116,7 @@ class ConditionForm(_RowForm):
     def sentence(self) -> SafeString:
         f = self.f
         return format_html(
-            '<span class="wf-order-box">{}</span> {} {} {} {}', f("position"), f("kind"),
+            '<div class="wf-order-box">{}</div> {} {} {} {}', f("position"), f("kind"),
             _part(f("channel_kind"), kinds="channel_is channel_is_not"),
             _part(f("tag"), kinds="contact_has_tag"),
             _part(f("words"), kinds="message_contains"),
@@ -185,7 +189,7 @@ class StepForm(_RowForm):
     def sentence(self) -> SafeString:
         f, a = self.f, "assign"
         parts = [
-            format_html('<span class="wf-order-box">{}</span>', f("position")), f("kind"),
+            format_html('<div class="wf-order-box">{}</div>', f("position")), f("kind"),
             _part(f("strategy"), kinds=a),
             _part(f("member"), kinds=a, strategies="specific"),
             _part(format_html("{} {}", _("otherwise"), f("fallback")), kinds=a, strategies="previous_assignee"),

@@ -38,7 +38,8 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug"]}),
         (_("Business hours"), {"fields": HOURS_FIELDS, "description": _(
-            "When the team works. Workflows can act differently within and outside these hours.")}),
+            "When the team works: each day's opening hours like 09:00-14:00, 16:00-19:00 (an empty day is "
+            "closed). Workflows can act differently within and outside these hours.")}),
         (_("Review"), {"fields": ["agents_can_review"]}),
     ]
 

@@ -18,8 +18,7 @@ AGENTS_CAN_REVIEW = "agents_can_review"  # Workspace.settings key read by report
 def _day_field(day: int) -> forms.CharField:
     return forms.CharField(
         label=DAY_LABELS[day], required=False, max_length=120,
-        widget=forms.TextInput(attrs={"placeholder": "09:00-14:00, 16:00-19:00", "size": 28}),
-        help_text=_("Closed when empty.") if day == 6 else "")
+        widget=forms.TextInput(attrs={"placeholder": _("closed"), "size": 28}))
 
 
 class WorkspaceForm(WorkspaceConsistentForm):
