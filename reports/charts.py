@@ -97,7 +97,7 @@ class BarList:
     row_height: int = 28
 
 
-def bar_list(items: list[tuple[str, int]], *, width: int = 520, label_width: int = 170) -> BarList:
+def bar_list(items: list[tuple[str, int]], *, width: int = 460, label_width: int = 150) -> BarList:
     """Horizontal bars, one per (label, count), longest first as given; labels are drawn by the template."""
     row_h = 28
     chart = BarList(width=width, height=max(row_h, row_h * len(items)) + 4, label_width=label_width,

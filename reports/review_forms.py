@@ -31,6 +31,7 @@ class ReviewFilterForm(forms.Form):
         self.fields["closed_by"] = _choice_field(_("Closed by"), choices.members)
         self.fields["assignee"] = _choice_field(_("Assignee"), choices.members)
         self.fields["channel"] = _choice_field(_("Channel"), choices.channels)
+        self.order_fields(["q", "category", "closed_by", "assignee", "channel", "date_from", "date_to"])
 
     def clean_q(self) -> str:
         return clean_line(self.cleaned_data.get("q"), limit=QUERY_MAX_CHARS)

@@ -36,8 +36,16 @@
       note.textContent = tool.dataset.failedText || "The surveys could not be loaded. Try again.";
     });
   }
+  // Keep the dialog inside the window on narrow screens (it opens from the button's left edge).
+  function place() {
+    dialog.style.left = "";
+    var rect = dialog.getBoundingClientRect();
+    var over = rect.right - (document.documentElement.clientWidth - 8);
+    if (over > 0) dialog.style.left = -Math.min(over, Math.max(0, rect.left - 8)) + "px";
+  }
   function open() {
     dialog.hidden = false;
+    place();
     button.setAttribute("aria-expanded", "true");
     showError("");
     if (loaded) focusFirst(); else { closeButton.focus(); load(); }
@@ -80,6 +88,7 @@
     var choice = e.target.closest ? e.target.closest(".survey-choice") : null;
     if (choice) send(choice);
   });
+  window.addEventListener("resize", function () { if (isOpen()) place(); });
   document.addEventListener("mousedown", function (e) {
     if (isOpen() && !tool.contains(e.target)) close(false);
   });
