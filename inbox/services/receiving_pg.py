@@ -34,7 +34,7 @@ _MESSAGE_INSERT = ["workspace_id", "conversation_id", "channel_id", "direction",
                    "sender_id", "body", "status", "failure_reason", "external_id", "attempts", "created_at",
                    "status_changed_at", "next_attempt_at", "claim_token", "claimed_until"]
 _EVENT_INSERT = ["workspace_id", "conversation_id", "kind", "via", "actor_id", "assignee_id", "workflow_id",
-                 "closing_note_id", "created_at"]
+                 "workflow_name", "closing_note_id", "created_at"]
 for _model, _cols in ((Contact, _CONTACT_INSERT), (Conversation, _CONVERSATION_INSERT), (Message, _MESSAGE_INSERT),
                       (ConversationEvent, _EVENT_INSERT)):
     _missing = set(_columns(_model)) - set(_cols) - {"id"}
@@ -102,7 +102,7 @@ new_conv AS (
 ),
 opened_log AS (
     INSERT INTO inbox_conversationevent ({", ".join(_EVENT_INSERT)})
-    SELECT %(ws)s, id, 'opened', 'contact', NULL, NULL, NULL, NULL, %(now)s FROM new_conv
+    SELECT %(ws)s, id, 'opened', 'contact', NULL, NULL, NULL, '', NULL, %(now)s FROM new_conv
 ),
 conv AS (SELECT * FROM bumped UNION ALL SELECT * FROM new_conv),
 msg AS (
