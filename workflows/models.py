@@ -30,8 +30,9 @@ class Workflow(TenantModel):
         _("containing"), max_length=500, blank=True,
         help_text=_("Only for “a message is received”: run only when the message contains one of these words "
                     "(separated by commas). Empty: every message."))
+    # RESTRICT: deleting a tag a workflow names must not silently widen what the workflow does.
     trigger_tag = models.ForeignKey(
-        "contacts.Tag", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("tag"),
+        "contacts.Tag", null=True, blank=True, on_delete=models.RESTRICT, related_name="+", verbose_name=_("tag"),
         help_text=_("Only for “a tag is added to a contact”: this tag only. Empty: any tag."))
     position = models.PositiveSmallIntegerField(
         _("order"), default=0, help_text=_("Workflows with the same trigger run in this order."))
@@ -67,7 +68,7 @@ class Condition(TenantModel):
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="conditions")
     kind = models.CharField(_("condition"), max_length=32, choices=Kind.choices)
     channel_kind = models.CharField(_("channel"), max_length=16, choices=Channel.Kind.choices, blank=True)
-    tag = models.ForeignKey("contacts.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+    tag = models.ForeignKey("contacts.Tag", null=True, blank=True, on_delete=models.RESTRICT, related_name="+",
                             verbose_name=_("tag"))
     words = models.CharField(_("words"), max_length=500, blank=True,
                              help_text=_("Any of these words (separated by commas), in any case."))
@@ -119,9 +120,11 @@ class Step(TenantModel):
     # assign
     strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices, blank=True)
     fallback = models.CharField(_("otherwise"), max_length=20, choices=Fallback.choices, blank=True)
-    member = models.ForeignKey("workspaces.Membership", null=True, blank=True, on_delete=models.CASCADE,
+    # A member who leaves leaves the step without anyone (it then waits: see services.assign.pick); a team or a
+    # tag in use cannot be deleted — "among Support" must never quietly become "among everyone".
+    member = models.ForeignKey("workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("member"))
-    team = models.ForeignKey("workspaces.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    team = models.ForeignKey("workspaces.Team", null=True, blank=True, on_delete=models.RESTRICT, related_name="+",
                              verbose_name=_("among"))
     online_only = models.BooleanField(_("only members who are online"), default=True)
     capacity = models.PositiveSmallIntegerField(_("at most open conversations each"), null=True, blank=True)
@@ -135,7 +138,7 @@ class Step(TenantModel):
     survey = models.ForeignKey("surveys.Survey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                verbose_name=_("survey"), limit_choices_to={"is_active": True})
     # tags
-    tag = models.ForeignKey("contacts.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+    tag = models.ForeignKey("contacts.Tag", null=True, blank=True, on_delete=models.RESTRICT, related_name="+",
                             verbose_name=_("tag"))
     # close
     category = models.ForeignKey("inbox.ClosingCategory", null=True, blank=True, on_delete=models.SET_NULL,

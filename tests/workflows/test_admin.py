@@ -10,15 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts.models import ContactTag, Tag
-from inbox.models import ConversationEvent, Message
+from inbox.models import Conversation, ConversationEvent, Message
 from kernel.models import Job
 from tests import factories as f
 from tests.admin_helpers import admin_form_errors
+from tests.inbox.helpers import inbound
 from workflows.models import Condition, RoutingState, Step, WaitingConversation, Workflow, WorkflowRun
 from workspaces import business_hours
 from workspaces.models import Team
 
-from .helpers import assign_step, make_workflow, online
+from .helpers import assign_step, make_workflow, online, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +248,27 @@ def test_business_hours_are_edited_as_fields_and_checked(world, client, django_u
     assert [d.isoformat() for d in hours.holidays] == ["2026-12-25"]
     page = client.get(url).content.decode()
     assert 'value="09:00-14:00, 16:00-19:00"' in page
+
+
+def test_a_team_or_tag_a_workflow_names_cannot_be_deleted_under_it(world, client_for):
+    from django.db.models import RestrictedError
+
+    team = Team.objects.create(workspace=world.ws, name="Support")
+    vip = Tag.objects.create(workspace=world.ws, name="vip")
+    make_workflow(world.ws, T.CONTACT_TAGGED, trigger_tag=vip, steps=[assign_step(team=team)])
+    with pytest.raises(RestrictedError):
+        team.delete()
+    page = client_for(world.demo.admin).post(reverse("admin:contacts_tag_delete", args=[vip.pk]), {"post": "yes"})
+    assert page.status_code == 200 and Tag.objects.filter(pk=vip.pk).exists()  # "Cannot delete tag"
+    world.ws.delete()  # the whole workspace still goes, workflows and all
+    assert not Workflow.objects.exists()
+
+
+def test_a_specific_member_who_left_leaves_the_step_waiting(world):
+    leaving = f.make_member(world.ws, "agent")
+    make_workflow(world.ws, steps=[assign_step(strategy="specific", member=leaving)])
+    leaving.delete()
+    result = inbound(world.ws, world.channel)
+    run_jobs()
+    assert Conversation.objects.get(pk=result.conversation.pk).assignee_id is None
+    assert "the member of this step left the workspace" in WorkflowRun.objects.get().log[0]["text"]

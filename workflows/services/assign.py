@@ -94,6 +94,8 @@ def _after(members: list[Membership], last_id: int | None) -> list[Membership]:
 def pick(workspace: Workspace, state: RoutingState, step: Step, conversation: Conversation,
          exclude: frozenset[int] = frozenset()) -> Choice:
     """The member this step would assign the conversation to now, or none (with the reasons)."""
+    if step.strategy == Step.Strategy.SPECIFIC and step.member_id is None:
+        return Choice(None, [_("the member of this step left the workspace")])
     pool = [m for m in _pool(workspace, step) if m.pk not in exclude]
     notes: list[str] = []
     if not pool:
