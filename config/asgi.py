@@ -16,14 +16,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from inbox.hooks_asgi import HookRouter  # noqa: E402
 from kernel import embedded  # noqa: E402
 from realtime.auth import SessionAuthStack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from webchat.routing import visitor_websocket_urlpatterns  # noqa: E402
 
 # Static files are served by the app itself (small deployments need no extra web server): WhiteNoise's
-# middleware answers them, hashed and compressed, before any view runs.
-http_application = get_asgi_application()
+# middleware answers them, hashed and compressed, before any view runs. Inbound webhooks (/hooks/) take a
+# light path without the pages' middleware (inbox.hooks_asgi).
+http_application = HookRouter(get_asgi_application())
 
 agents_websocket = AllowedHostsOriginValidator(SessionAuthStack(URLRouter(websocket_urlpatterns)))
 # Web chat visitors connect from other sites: no host/origin validator and no session here; the
