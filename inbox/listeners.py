@@ -5,7 +5,7 @@ Frames and what the browser (static/js/inbox.js) reads in their payload:
 
     message.created / message.updated   conversation_id, message_id, status, html (the _message.html
                                         partial); a new message also carries `conversation` (as below),
-                                        since it moved the queue row
+                                        since it moved the queue row (its counts: inbox.live_counts)
     conversation.<assigned|unassigned|  conversation_id, status, assignee_id, assignee_name, contact_name,
       updated|closed>                   unread, activity, row_html (_queue_row.html), counts (or null),
                                         and log_html (the history's event line, when the change wrote one)
@@ -19,7 +19,7 @@ from __future__ import annotations
 from kernel import events as e
 from realtime import events as live_events
 
-from . import live
+from . import live, live_counts
 from .models import Conversation
 
 
@@ -35,7 +35,9 @@ def push_message_received(event: e.MessageReceived) -> None:
         if conversation is None:
             return
     payload = live.message_payload(workspace, event.message_id, message=message)
-    payload["conversation"] = live.conversation_payload(workspace, conversation, counts=event.opened)
+    payload["conversation"] = row = live.conversation_payload(workspace, conversation, counts=False)
+    if event.opened:  # the counts changed: now, or within live_counts.COUNTS_EVERY (coalesced)
+        row["counts"] = live_counts.counts_for(workspace, conversation.pk)
     live_events.publish(event.workspace_id, live_events.MESSAGE_CREATED, payload)
 
 

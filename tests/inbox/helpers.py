@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from connectors.base import InboundMessage
 from inbox.services.receiving import Received, receive_message
 
@@ -18,6 +21,16 @@ def inbound(workspace, channel, *, contact="ext-1", msg="m-1", text="Hola", name
         inbound=InboundMessage(external_contact_id=contact, external_message_id=msg, text=text, contact_name=name,
                                **extra),
     )
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run inside, transaction control (the test's savepoints) left out."""
+    found: list[str] = []
+    with CaptureQueriesContext(connection) as captured:
+        yield found
+    control = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+    found.extend(q["sql"] for q in captured.captured_queries if not q["sql"].lstrip().upper().startswith(control))
 
 
 class Receiver:
