@@ -61,6 +61,9 @@ try:
     if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingError(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     ALLOW_PRIVATE_WEBHOOKS = env_bool("ALLOW_PRIVATE_WEBHOOKS", False)
+    # The inbound statement is a prepared statement (inbox.services.receiving_pg); 0 for a pooler that cannot
+    # keep them between transactions (pgbouncer < 1.21 in transaction mode).
+    DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
     # Email (invitations, password resets): SMTP from EMAIL_URL. Without it the embedded demo (DEBUG on)
     # prints emails to the console log, so the invitation link shows there; anything else uses the

@@ -102,7 +102,7 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
 
     text = clean_text(inbound.text)[:MESSAGE_MAX_CHARS]
     shown = text or (inbound.attachments[0].name if inbound.attachments else "")
-    message, conversation, contact, opened = receive_row(
+    message, conversation, new_contact, opened = receive_row(
         workspace_id=workspace.pk, channel_id=channel.pk,
         contact_key=clean_line(inbound.external_contact_id, limit=255),
         name=clean_line(inbound.contact_name, limit=200), phone=clean_line(inbound.phone, limit=40),
@@ -113,7 +113,7 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
     if message is None:
         return Received(message=None, conversation=None, duplicate=True)
     message.channel = channel
-    nameless = contact is not None and not contact.name
+    nameless = new_contact and not conversation.contact.name
     if inbound.attachments:
         Attachment.objects.bulk_create([
             Attachment(workspace=workspace, message=message, name=clean_line(a.name, limit=255) or "file",
@@ -122,6 +122,13 @@ def _receive_pg(*, workspace: Workspace, channel: Channel, inbound: InboundMessa
         ])
     _after_receive(workspace, inbound, conversation, message, opened, nameless_contact=nameless)
     return Received(message=message, conversation=conversation, opened=opened)
+
+
+def _no_attachments():
+    """An empty, already evaluated attachments queryset (as prefetch_related leaves it): nothing to compile."""
+    none = Attachment.objects.none()
+    none._result_cache, none._prefetch_done = [], True
+    return none
 
 
 def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: Conversation, message: Message,
@@ -136,7 +143,7 @@ def _after_receive(workspace: Workspace, inbound: InboundMessage, conversation: 
     # with files is read back with them.
     conversation.channel = message.channel
     if not inbound.attachments:
-        message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
+        message._prefetched_objects_cache = {"attachments": _no_attachments()}
     live.remember(received, workspace=workspace, conversation=conversation,
                   message=None if inbound.attachments else message)
     record(received)
