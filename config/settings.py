@@ -161,9 +161,11 @@ if PARLEY_MODE == "embedded":
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # group_send silently drops messages for a channel over capacity: keep it generous.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 60, "group_expiry": 86400},
+            # Redis pub/sub: a group send is one PUBLISH, which realtime.sender and realtime.journal do
+            # themselves from synchronous code (numbered, kept and published in one round trip). What a
+            # socket misses while it is away it gets from the journal when it resumes.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,7 +1,7 @@
 """Live event names and the one way to publish them: numbered, kept for replay, to groups derived here only.
 
 Services never publish: they record domain events (kernel.dispatch); the live-push listeners
-(inbox/listeners.py) render and publish one frame per event after commit.
+(inbox/listeners.py) render and publish one frame per event after commit, in one Redis round trip.
 """
 
 from __future__ import annotations
@@ -35,23 +35,17 @@ def user_group(user_id: int) -> str:
 def publish(workspace_id: int, name: str, payload: dict) -> int | None:
     """Send one frame to the workspace's group now, numbered and kept for replay (realtime.journal).
 
-    Called after commit (the live-push listeners run then). Returns the frame's seq, or None when the
-    cache could not number it (the frame still goes out: a browser applies frames without a seq as they
-    come, and its next resume finds the gap and reloads).
+    Called after commit (the live-push listeners run then). One Redis round trip in the services mode.
+    Returns the frame's seq, or None when it could not be numbered or sent (logged: a lost push must never
+    break the write that caused it; the browser's next resume finds the gap and reloads).
     """
     if name not in ALL:
         raise ValueError(f"Unknown event {name!r}")
-    frame: dict = {"event": name, "payload": payload}
     try:
-        frame["seq"] = journal.allocate(workspace_id)
-        journal.keep(workspace_id, frame)
-    except Exception:  # a lost push must never break the write that caused it; clients resync
-        log.exception("could not number %s", name)
-    try:
-        sender.group_send(workspace_group(workspace_id), {"type": "parley.event", **frame})
+        return journal.publish(workspace_id, workspace_group(workspace_id), name, payload)
     except Exception:
         log.exception("could not publish %s", name)
-    return frame.get("seq")
+        return None
 
 
 # ---- web chat visitors (the widget's socket; never the agents' groups) ------------------------------

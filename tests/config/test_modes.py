@@ -10,5 +10,5 @@ def test_services_mode_really_uses_postgresql_and_redis():
     from channels.layers import get_channel_layer
 
     assert connection.vendor == "postgresql"
-    assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False

@@ -9,7 +9,6 @@ import re
 
 import pytest
 import requests
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from connectors.base import StatusReceipt
@@ -22,6 +21,7 @@ from realtime import journal
 from tests import factories as f
 from tests.fakes import graph as g
 from tests.fakes.fixtures import fake_graph  # noqa: F401
+from tests.realtime import journal_store as store
 
 from .test_inbox_e2e import SOCKET_CONTROL, send_inbound
 
@@ -112,7 +112,7 @@ def test_a_gap_the_server_no_longer_has_reloads_the_panels_and_keeps_the_draft(d
     send_inbound(asgi_server, channel, contact="c-1", message="m-2", text="Lost while away", name="Ana")
     send_inbound(asgi_server, channel, contact="c-9", message="m-9", text="Another lost one", name="Carla")
     for seq in range(before + 1, journal.current(demo.workspace.pk) + 1):  # the journal forgot them (expired)
-        cache.delete(journal._slot_key(demo.workspace.pk, seq))
+        store.forget_frame(demo.workspace.pk, seq)
 
     restore(page)
     history = page.get_by_role("log", name="Conversation history")

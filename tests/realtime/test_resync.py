@@ -8,7 +8,6 @@ import re
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +18,8 @@ from inbox.services.receiving import receive_status
 from realtime import events, journal
 from tests import factories as f
 from tests.inbox.helpers import inbound
+
+from . import journal_store as store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def test_each_workspace_numbers_its_frames_in_order(demo, other):
 
 
 def test_the_first_frame_of_a_workspace_starts_its_counter(demo):
-    cache.delete(journal._seq_key(demo.workspace.pk))
+    store.forget_counter(demo.workspace.pk)
     assert journal.current(demo.workspace.pk) == 0
     assert _probe(demo.workspace, "first") == 1
 
@@ -49,7 +50,7 @@ def test_a_frame_gone_from_the_journal_is_a_gap(demo):
     first = _probe(demo.workspace, "kept")
     lost = _probe(demo.workspace, "expired")
     _probe(demo.workspace, "kept too")
-    cache.delete(journal._slot_key(demo.workspace.pk, lost))
+    store.forget_frame(demo.workspace.pk, lost)
     with pytest.raises(journal.Gap):
         journal.replay(demo.workspace.pk, first - 1)
     assert [fr["payload"]["probe"] for fr in journal.replay(demo.workspace.pk, lost)] == ["kept too"]
@@ -57,7 +58,7 @@ def test_a_frame_gone_from_the_journal_is_a_gap(demo):
 
 def test_a_slot_overwritten_by_a_later_frame_is_a_gap(demo):
     seq = _probe(demo.workspace, "old")
-    cache.set(journal._slot_key(demo.workspace.pk, seq), {"event": "x", "seq": seq + journal.RING, "payload": {}})
+    store.put_frame(demo.workspace.pk, seq, {"event": "x", "seq": seq + journal.RING, "payload": {}})
     with pytest.raises(journal.Gap):
         journal.replay(demo.workspace.pk, seq - 1)
 
@@ -143,7 +144,7 @@ def test_resume_says_reload_when_the_journal_cannot_fill_the_gap(demo, after):
     seq = _probe(demo.workspace, "one")
     _probe(demo.workspace, "two")
     if after == "gone":
-        cache.delete(journal._slot_key(demo.workspace.pk, seq + 1))
+        store.forget_frame(demo.workspace.pk, seq + 1)
     asked = {"gone": seq, "ahead": seq + 1000, "garbage": "12; DROP"}[after]
     cookie = _cookie(demo.agent)
 
@@ -205,7 +206,7 @@ def test_a_status_change_during_a_drop_is_replayed_on_reconnect(demo):
 
 
 def test_a_member_of_another_workspace_never_gets_our_frames_replayed(demo, other):
-    cache.delete(journal._seq_key(other.workspace.pk))  # the other workspace has published nothing yet
+    store.forget_counter(other.workspace.pk)  # the other workspace has published nothing yet
     _probe(demo.workspace, "ours")
     cookie = _cookie(other.agent)
 
