@@ -30,6 +30,7 @@ COPY realtime ./realtime
 COPY webchat ./webchat
 COPY emojis ./emojis
 COPY demo ./demo
+COPY reports ./reports
 COPY snippets ./snippets
 COPY surveys ./surveys
 COPY workflows ./workflows

@@ -62,7 +62,7 @@ def test_attach_by_button_and_drop_remove_one_and_send_with_text(demo, asgi_serv
     expect(page.get_by_role("button", name="Remove price-list.pdf")).to_be_focused()
     expect(composer).to_have_value("Here are the files you asked for")
 
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     history = page.get_by_role("log", name="Conversation history")
     sent = history.locator("article.msg-out").last
     expect(sent).to_contain_text("Here are the files you asked for")
@@ -98,7 +98,7 @@ def test_limits_are_checked_in_the_browser_and_the_server_and_nothing_is_lost(de
     choose(page, {"name": "readme.txt", "mimeType": "text/plain", "buffer": png_bytes()},
            {"name": "terms.txt", "mimeType": "text/plain", "buffer": b"the terms"})
     expect(page.locator("#composer-error")).to_have_text("")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("#composer-error")).to_have_text("This channel does not accept images like “readme.txt”.")
     expect(chips(page)).to_have_count(2)
     expect(chips(page).filter(has_text="readme.txt")).to_have_class("attach-chip is-refused")
@@ -106,7 +106,7 @@ def test_limits_are_checked_in_the_browser_and_the_server_and_nothing_is_lost(de
     assert not Message.objects.filter(conversation=conversation, direction="out").exists()
 
     page.get_by_role("button", name="Remove readme.txt").click()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_role("log", name="Conversation history").locator("article.msg-out")).to_contain_text(
         "Catalogue attached")
     assert [a.name for a in Message.objects.get(conversation=conversation, direction="out").attachments.all()] == [

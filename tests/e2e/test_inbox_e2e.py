@@ -151,7 +151,7 @@ def test_empty_message_is_not_sent(demo, asgi_server, login_page):
     composer.fill("   ")
     composer.press("Enter")
     expect(page.locator("#composer-error")).to_contain_text("Write a message")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     assert not conversation.messages.filter(direction="out").exists()
     conversation.refresh_from_db()
     assert conversation.assignee_id is None
