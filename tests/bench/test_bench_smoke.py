@@ -58,3 +58,8 @@ def test_latency_runs_alone():
     out = run_script("latency.py", "--rate=20", "--seconds=1")
     assert "live latency at 20 msg/s" in out
     assert result(out, "latency")["received"] > 0
+
+
+def test_the_profiler_runs_the_hook_path_in_process():
+    out = run_script("profile_ingest.py", "cprofile", "--messages=20", "--top=10")
+    assert "ms per message (under the profiler)" in out and "inbox/hooks.py" in out
