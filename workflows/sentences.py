@@ -18,7 +18,8 @@ def words_of(text: str) -> list[str]:
 
 
 def _quoted(items: list[str]) -> str:
-    return f" {_('or')} ".join(f"“{item}”" for item in items)
+    word = _("or")  # outside the f-string, where makemessages can see it
+    return f" {word} ".join(f"“{item}”" for item in items)
 
 
 def trigger_sentence(workflow: Workflow) -> str:
