@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from inbox.models import Attachment, Channel, Message
 from inbox.services.receiving import receive_message
 from kernel.text import MESSAGE_MAX_CHARS, clean_line, clean_text
 from media import uploads
+from workspaces import throttle
 from workspaces.models import Workspace
 
 TOKEN_SALT = "parley.webchat.visitor"
@@ -95,20 +94,7 @@ def origin_allowed(channel: Channel, origin: str, *, own: tuple[str, ...] = ()) 
 
 def rate_limited(key: str, *, limit: int, window: int = 60) -> int | None:
     """Count one hit in a fixed window; None while under `limit`, else the seconds until it resets."""
-    now = time.time()
-    slot = int(now // window)
-    cache_key = f"webchat:rl:{key}:{slot}"
-    if cache.add(cache_key, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=window + 5)
-            count = 1
-    if count <= limit:
-        return None
-    return max(1, int((slot + 1) * window - now) + 1)
+    return throttle.hit(f"webchat:{key}", limit=limit, window=window)
 
 
 def messages_per_minute() -> int:
